@@ -1,0 +1,1 @@
+from django.views.generic import TemplateView as CpnefProjectsView, TemplateView as MyAccreditationsView, TemplateView as CqpDetailView
