@@ -301,6 +301,9 @@ def _require_expired(cqp: Cqp, today: datetime.date) -> None:
 
 
 def _require_editable(referentiel: Referentiel) -> None:
+    # Read the status afresh: a stale instance (e.g. a unit's cached référentiel) must not
+    # reopen a version published since it was loaded.
+    referentiel.refresh_from_db(fields=["status"])
     if referentiel.status != ReferentielStatus.DRAFT:
         raise DomainError(
             _(
@@ -475,17 +478,59 @@ def unit_delete(*, unit: CompetenceUnit, actor) -> None:
     unit.delete()
 
 
+def check_unit_equivalence(from_unit: CompetenceUnit, to_unit: CompetenceUnit) -> None:
+    """Refuse an equivalence inside one version or across branches."""
+    if from_unit.referentiel_id == to_unit.referentiel_id:
+        raise DomainError(_("An equivalence links units of two different versions."))
+    if from_unit.referentiel.cqp.branch_id != to_unit.referentiel.cqp.branch_id:
+        raise DomainError(_("Both units must belong to the same branch."))
+
+
 def unit_equivalence_declare(
     *, from_unit: CompetenceUnit, to_unit: CompetenceUnit, actor
 ) -> UnitEquivalence:
     """Holding `from_unit` will count as holding `to_unit` (units of two versions)."""
-    from_cqp, to_cqp = from_unit.referentiel.cqp, to_unit.referentiel.cqp
-    _require_staff(actor, to_cqp.branch_id)
-    if from_unit.referentiel_id == to_unit.referentiel_id:
-        raise DomainError(_("An equivalence links units of two different versions."))
-    if from_cqp.branch_id != to_cqp.branch_id:
-        raise DomainError(_("Both units must belong to the same branch."))
+    _require_staff(actor, to_unit.referentiel.cqp.branch_id)
+    check_unit_equivalence(from_unit, to_unit)
     equivalence, _created = UnitEquivalence.objects.get_or_create(
         from_unit=from_unit, to_unit=to_unit, defaults={"declared_by": actor}
     )
     return equivalence
+
+
+# --- evaluators -------------------------------------------------------------------------------
+
+
+def evaluator_accreditation_save(
+    *,
+    accreditation,
+    email: str,
+    cqps,
+    actor,
+    first_name: str = "",
+    last_name: str = "",
+):
+    """Create or change an accreditation; the evaluator is named by e-mail."""
+    from cqp.services import user_get_or_create_by_email
+
+    _require_staff(actor, accreditation.branch_id)
+    cqps = list(cqps)
+    if any(c.branch_id != accreditation.branch_id for c in cqps):
+        raise DomainError(_("Choose CQPs of the accreditation's branch only."))
+    if accreditation.valid_until and accreditation.valid_until < accreditation.valid_from:
+        raise DomainError(_("The end of validity cannot be before its start."))
+    with transaction.atomic():
+        accreditation.user = user_get_or_create_by_email(
+            email=email, first_name=first_name, last_name=last_name, actor=actor
+        )
+        accreditation.save()
+        accreditation.cqps.set(cqps)
+    return accreditation
+
+
+def referentiel_update_source(*, referentiel: Referentiel, source: str, actor) -> Referentiel:
+    _require_staff(actor, referentiel.cqp.branch_id)
+    _require_editable(referentiel)
+    referentiel.source = source
+    referentiel.save(update_fields=["source"])
+    return referentiel

@@ -1,0 +1,1 @@
+from . import catalogue, cqp, referentiel  # noqa: F401  (registers the ModelAdmins)

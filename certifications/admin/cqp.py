@@ -1,0 +1,446 @@
+"""Admin of CQPs: the project lifecycle, the CPNEF decision and the import page."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from cqp.errors import DomainError
+
+from .. import services
+from ..forms import CpnefDecisionForm, ImportForm, TransitionForm
+from ..lifecycles import CQP_LIFECYCLE, CQP_STAFF_ACTIONS, OPEN_PROJECT
+from ..models import Branch, CpnefDecision, Cqp, CqpEvent, Referentiel, ReferentielStatus
+from ..permissions import is_branch_staff, is_cpnef_member, staff_branch_ids
+from .scoping import BranchScopedAdmin, ReadOnlyInline
+
+STAFF_SERVICES = {
+    "submit": services.cqp_submit,
+    "resubmit": services.cqp_resubmit,
+    "suspend": services.cqp_suspend,
+    "reinstate": services.cqp_reinstate,
+    "archive": services.cqp_archive,
+}
+COMMENT_REQUIRED = {"suspend"}
+
+
+def status_badge(status: str, label: str):
+    return format_html('<span class="cqp-status cqp-status--{}">{}</span>', status, label)
+
+
+class CqpEventInline(ReadOnlyInline):
+    model = CqpEvent
+    fields = ["created_at", "action", "from_status", "to_status", "actor", "comment"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("History")
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class CpnefDecisionInline(ReadOnlyInline):
+    model = CpnefDecision
+    fields = ["meeting_date", "outcome", "reference", "comment", "decided_by", "minutes_link"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("decided_by")
+
+    @admin.display(description=gettext_lazy("minutes"))
+    def minutes_link(self, obj):
+        if not obj.minutes:
+            return "—"
+        url = reverse("admin:certifications_cpnefdecision_minutes", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+
+class ReferentielVersionInline(ReadOnlyInline):
+    model = Referentiel
+    fields = ["version", "status", "published_at", "unit_count"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name_plural = gettext_lazy("Référentiel versions")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_unit_count=Count("units"))
+
+    @admin.display(description=gettext_lazy("units"))
+    def unit_count(self, obj):
+        return obj._unit_count
+
+
+@admin.register(Cqp)
+class CqpAdmin(BranchScopedAdmin):
+    list_display = [
+        "code",
+        "title",
+        "branch",
+        "registry_number",
+        "level",
+        "status_display",
+        "published_version",
+        "registration_end_date",
+    ]
+    list_display_links = ["code", "title"]
+    list_filter = [("branch", admin.RelatedOnlyFieldListFilter), "status", "level"]
+    list_select_related = ["branch"]
+    search_fields = ["code", "title", "registry_number"]
+    ordering = ["branch__name", "title"]
+    readonly_fields = ["status_display", "status_changed_at", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["branch", "code", "title", "level", "description"]}),
+        (
+            gettext_lazy("Registration"),
+            {"fields": ["registry_number", "registration_end_date"]},
+        ),
+        (
+            gettext_lazy("Classifications"),
+            {
+                "fields": ["nsf_codes", "rome_codes", "formacodes"],
+                "description": gettext_lazy("Codes separated by commas."),
+            },
+        ),
+        (
+            gettext_lazy("Status"),
+            {"fields": ["status_display", "status_changed_at", "created_at", "updated_at"]},
+        ),
+    ]
+    inlines = [ReferentielVersionInline, CpnefDecisionInline, CqpEventInline]
+    actions = ["submit_selected", "archive_selected"]
+    change_form_template = "admin/certifications/cqp/change_form.html"
+    change_list_template = "admin/certifications/cqp/change_list.html"
+
+    def get_queryset(self, request):
+        published = Referentiel.objects.filter(
+            cqp=OuterRef("pk"), status=ReferentielStatus.PUBLISHED
+        ).values("version")[:1]
+        return super().get_queryset(request).annotate(_published_version=Subquery(published))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("branch")  # a CQP never moves to another branch
+        return fields
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not (request.user.is_superuser or staff_branch_ids(request.user)):
+            actions.pop("submit_selected", None)
+            actions.pop("archive_selected", None)
+        return actions
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description=gettext_lazy("published version"))
+    def published_version(self, obj):
+        version = getattr(obj, "_published_version", None)
+        return version if version is not None else "—"
+
+    # --- writes go through the services -------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in services.CQP_EDITABLE_FIELDS}
+        if change:
+            services.cqp_update(cqp=obj, actor=request.user, **fields)
+        else:
+            code, title = fields.pop("code"), fields.pop("title")
+            created = services.cqp_create(
+                branch=form.cleaned_data["branch"],
+                code=code,
+                title=title,
+                actor=request.user,
+                **fields,
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+            obj.refresh_from_db()
+
+    @admin.action(description=gettext_lazy("Submit the selected CQPs to the CPNEF"))
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, services.cqp_submit, _("submitted"))
+
+    @admin.action(description=gettext_lazy("Archive the selected CQPs"))
+    def archive_selected(self, request, queryset):
+        self._bulk(request, queryset, services.cqp_archive, _("archived"))
+
+    def _bulk(self, request, queryset, service, done_label):
+        done = 0
+        for cqp in queryset:
+            try:
+                service(cqp=cqp, actor=request.user)
+            except DomainError as error:
+                messages.error(request, f"{cqp}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(
+                request,
+                ngettext("%(count)d CQP %(done)s.", "%(count)d CQPs %(done)s.", done)
+                % {"count": done, "done": done_label},
+            )
+
+    # --- object pages -------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="certifications_cqp_import"),
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                view(self.transition_view),
+                name="certifications_cqp_transition",
+            ),
+            path(
+                "<path:object_id>/decide/", view(self.decide_view), name="certifications_cqp_decide"
+            ),
+            path(
+                "<path:object_id>/new-version/",
+                view(self.new_version_view),
+                name="certifications_cqp_new_version",
+            ),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context["cqp_actions"] = self.available_actions(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def available_actions(self, request, cqp) -> list[dict]:
+        """Buttons shown on the CQP page, for this user and this status."""
+        buttons = []
+        if is_branch_staff(request.user, cqp.branch_id):
+            for transition in CQP_LIFECYCLE.actions_from(cqp.status):
+                if transition.action in CQP_STAFF_ACTIONS:
+                    buttons.append(
+                        {
+                            "label": transition.label,
+                            "url": reverse(
+                                "admin:certifications_cqp_transition",
+                                args=[cqp.pk, transition.action],
+                            ),
+                            "action": transition.action,
+                        }
+                    )
+            if not cqp.referentiels.filter(status=ReferentielStatus.DRAFT).exists():
+                buttons.append(
+                    {
+                        "label": _("New référentiel version"),
+                        "url": reverse("admin:certifications_cqp_new_version", args=[cqp.pk]),
+                        "action": "new_version",
+                    }
+                )
+        if is_cpnef_member(request.user, cqp.branch_id) and cqp.status in OPEN_PROJECT:
+            buttons.append(
+                {
+                    "label": _("Record the CPNEF decision"),
+                    "url": reverse("admin:certifications_cqp_decide", args=[cqp.pk]),
+                    "action": "decide",
+                }
+            )
+        return buttons
+
+    def _get_visible(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def _page(self, request, template, cqp, title, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": cqp,
+                "title": title,
+                "change_url": reverse("admin:certifications_cqp_change", args=[cqp.pk]),
+                **context,
+            },
+        )
+
+    def transition_view(self, request, object_id, action):
+        cqp = self._get_visible(request, object_id)
+        if action not in CQP_STAFF_ACTIONS:
+            raise Http404
+        if not is_branch_staff(request.user, cqp.branch_id):
+            raise PermissionDenied
+        transition = CQP_LIFECYCLE.get(action)
+        form = TransitionForm(request.POST or None, comment_required=action in COMMENT_REQUIRED)
+        change_url = reverse("admin:certifications_cqp_change", args=[cqp.pk])
+        if request.method == "POST" and form.is_valid():
+            try:
+                STAFF_SERVICES[action](
+                    cqp=cqp, actor=request.user, comment=form.cleaned_data["comment"]
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(cqp)s: %(action)s — done.") % {"cqp": cqp, "action": transition.label},
+                )
+                return HttpResponseRedirect(change_url)
+        return self._page(
+            request,
+            "admin/certifications/cqp/transition.html",
+            cqp,
+            f"{transition.label} — {cqp}",
+            form=form,
+            transition=transition,
+            allowed=CQP_LIFECYCLE.can(cqp.status, action),
+            status_label=cqp.get_status_display(),
+        )
+
+    def decide_view(self, request, object_id):
+        cqp = self._get_visible(request, object_id)
+        if not is_cpnef_member(request.user, cqp.branch_id):
+            raise PermissionDenied
+        form = CpnefDecisionForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                decision = services.cpnef_decision_record(
+                    cqp=cqp,
+                    outcome=data["outcome"],
+                    meeting_date=data["meeting_date"],
+                    reference=data["reference"],
+                    comment=data["comment"],
+                    minutes=data.get("minutes"),
+                    actor=request.user,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Decision recorded: %(decision)s.")
+                    % {"decision": decision.get_outcome_display()},
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:certifications_cqp_change", args=[cqp.pk])
+                )
+        return self._page(
+            request,
+            "admin/certifications/cqp/decide.html",
+            cqp,
+            _("CPNEF decision — %s") % cqp,
+            form=form,
+            allowed=cqp.status in OPEN_PROJECT,
+            status_label=cqp.get_status_display(),
+            referentiel=cqp.referentiels.order_by("-version")
+            .prefetch_related("units__competences", "units__criteria")
+            .first(),
+            decisions=cqp.cpnef_decisions.select_related("decided_by"),
+        )
+
+    def new_version_view(self, request, object_id):
+        cqp = self._get_visible(request, object_id)
+        if not is_branch_staff(request.user, cqp.branch_id):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:certifications_cqp_change", args=[cqp.pk]))
+        latest = cqp.referentiels.order_by("-version").first()
+        try:
+            if latest is not None and latest.status != ReferentielStatus.DRAFT:
+                draft = services.referentiel_new_version(referentiel=latest, actor=request.user)
+            else:
+                draft = services.referentiel_create_draft(cqp=cqp, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(reverse("admin:certifications_cqp_change", args=[cqp.pk]))
+        messages.success(
+            request, _("Draft version %s created: edit it, then publish it.") % draft.version
+        )
+        return HttpResponseRedirect(
+            reverse("admin:certifications_referentiel_change", args=[draft.pk])
+        )
+
+    def import_view(self, request):
+        from ..importers import import_referentiels
+
+        if not (request.user.is_superuser or staff_branch_ids(request.user)):
+            raise PermissionDenied
+        branches = (
+            Branch.objects.all()
+            if request.user.is_superuser
+            else Branch.objects.filter(pk__in=staff_branch_ids(request.user))
+        )
+        form = ImportForm(request.POST or None, request.FILES or None, branches=branches)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            branch = data["branch"]
+            if branch is None and not request.user.is_superuser:
+                if branches.count() == 1:
+                    branch = branches.get()
+                else:
+                    form.add_error("branch", _("Choose the branch the fiches belong to."))
+            if form.is_valid():
+                try:
+                    report = import_referentiels(
+                        [data["file"]], branch=branch, dry_run=data["dry_run"], actor=request.user
+                    )
+                except DomainError as error:  # unreadable or hostile file: nothing written
+                    form.add_error("file", error.message)
+        return TemplateResponse(
+            request,
+            "admin/certifications/cqp/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Import référentiels from a France Compétences export"),
+                "form": form,
+                "report": report,
+            },
+        )
+
+
+@admin.register(CpnefDecision)
+class CpnefDecisionAdmin(BranchScopedAdmin):
+    branch_path = "cqp__branch"
+    list_display = ["cqp", "outcome", "meeting_date", "reference", "decided_by", "created_at"]
+    list_filter = ["outcome", ("cqp__branch", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["cqp__branch", "decided_by"]
+    search_fields = ["cqp__title", "cqp__code", "reference"]
+    date_hierarchy = "meeting_date"
+    fields = ["cqp", "outcome", "meeting_date", "reference", "comment", "decided_by", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # decisions are recorded from the CQP page, through the service
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/minutes/",
+                self.admin_site.admin_view(self.minutes_view),
+                name="certifications_cpnefdecision_minutes",
+            )
+        ] + super().get_urls()
+
+    def minutes_view(self, request, object_id):
+        """The minutes file, for those who may see the decision (files are never public)."""
+        from django.http import FileResponse
+
+        decision = self.get_object(request, object_id)
+        if decision is None or not decision.minutes:
+            raise Http404
+        return FileResponse(
+            decision.minutes.open("rb"),
+            as_attachment=True,
+            filename=decision.minutes.name.rsplit("/", 1)[-1],
+        )

@@ -1,0 +1,251 @@
+"""Admin of référentiel versions: units, competences and criteria edited on one page."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cqp.errors import DomainError
+
+from .. import services
+from ..forms import CompetenceUnitInlineForm, lines_of
+from ..lifecycles import REFERENTIEL_LIFECYCLE
+from ..models import CompetenceUnit, Referentiel, ReferentielEvent, ReferentielStatus
+from ..permissions import is_branch_staff
+from .cqp import status_badge
+from .scoping import BranchScopedAdmin, ReadOnlyInline
+
+
+class CompetenceUnitInline(admin.StackedInline):
+    model = CompetenceUnit
+    form = CompetenceUnitInlineForm
+    extra = 0
+    ordering = ["order", "id"]
+    fields = [
+        ("order", "code", "is_optional"),
+        "title",
+        "competences_text",
+        "criteria_text",
+        "evaluation_modalities",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("competences", "criteria")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if obj is not None and obj.is_editable and not obj.units.exists() else 0
+
+    def _editable(self, request, obj):
+        return (
+            obj is not None and obj.is_editable and is_branch_staff(request.user, obj.cqp.branch_id)
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._editable(request, obj):
+            return []
+        return [
+            "order",
+            "code",
+            "is_optional",
+            "title",
+            "competence_list",
+            "criterion_list",
+            "evaluation_modalities",
+        ]
+
+    def get_fields(self, request, obj=None):
+        if self._editable(request, obj):
+            return self.fields
+        return [
+            ("order", "code", "is_optional"),
+            "title",
+            "competence_list",
+            "criterion_list",
+            "evaluation_modalities",
+        ]
+
+    @admin.display(description=gettext_lazy("competences"))
+    def competence_list(self, unit):
+        return "\n".join(f"• {c.text}" for c in unit.competences.all()) or "—"
+
+    @admin.display(description=gettext_lazy("evaluation criteria"))
+    def criterion_list(self, unit):
+        return "\n".join(f"• {c.text}" for c in unit.criteria.all()) or "—"
+
+
+class ReferentielEventInline(ReadOnlyInline):
+    model = ReferentielEvent
+    fields = ["created_at", "action", "from_status", "to_status", "actor", "comment"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("History")
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Referentiel)
+class ReferentielAdmin(BranchScopedAdmin):
+    branch_path = "cqp__branch"
+    list_display = ["cqp", "version", "status_display", "unit_count", "published_at", "branch"]
+    list_filter = ["status", ("cqp__branch", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["cqp__branch"]
+    search_fields = ["cqp__title", "cqp__code", "cqp__registry_number", "units__title"]
+    ordering = ["cqp__title", "-version"]
+    fields = ["cqp", "version", "status_display", "based_on", "published_at", "source"]
+    readonly_fields = ["cqp", "version", "status_display", "based_on", "published_at"]
+    inlines = [CompetenceUnitInline, ReferentielEventInline]
+    actions = ["publish_selected"]
+    change_form_template = "admin/certifications/referentiel/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_unit_count=Count("units", distinct=True))
+
+    def has_add_permission(self, request):
+        return False  # versions are created from the CQP page ("new version") or by import
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.is_editable:
+            return False  # a published or retired version is immutable
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description=gettext_lazy("units"), ordering="_unit_count")
+    def unit_count(self, obj):
+        return obj._unit_count
+
+    @admin.display(description=gettext_lazy("branch"), ordering="cqp__branch__name")
+    def branch(self, obj):
+        return obj.cqp.branch
+
+    # --- writes go through the services -------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if "source" in form.changed_data:
+            services.referentiel_update_source(
+                referentiel=obj, source=form.cleaned_data["source"], actor=request.user
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CompetenceUnit:
+            return super().save_formset(request, form, formset, change)
+        referentiel = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for unit_form in formset.forms:
+            if not unit_form.has_changed() and unit_form not in formset.deleted_forms:
+                continue
+            unit = unit_form.instance
+            if unit_form in formset.deleted_forms:
+                if unit.pk:
+                    services.unit_delete(unit=unit, actor=request.user)
+                    formset.deleted_objects.append(unit)
+                continue
+            data = unit_form.cleaned_data
+            is_new = unit.pk is None
+            unit = services.unit_save(
+                referentiel=referentiel,
+                unit=None if is_new else unit,
+                code=data["code"],
+                title=data["title"],
+                order=data["order"],
+                is_optional=data["is_optional"],
+                evaluation_modalities=data["evaluation_modalities"],
+                actor=request.user,
+            )
+            services.unit_set_contents(
+                unit=unit,
+                competences=lines_of(data["competences_text"]),
+                criteria=lines_of(data["criteria_text"]),
+                actor=request.user,
+            )
+            if is_new:
+                formset.new_objects.append(unit)
+            else:
+                formset.changed_objects.append((unit, unit_form.changed_data))
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("Publish the selected versions"))
+    def publish_selected(self, request, queryset):
+        for referentiel in queryset.select_related("cqp"):
+            try:
+                services.referentiel_publish(referentiel=referentiel, actor=request.user)
+            except DomainError as error:
+                messages.error(request, f"{referentiel}: {error.message}")
+            else:
+                messages.success(request, _("%s published.") % referentiel)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="certifications_referentiel_transition",
+            ),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)
+        if obj is not None and is_branch_staff(request.user, obj.cqp.branch_id):
+            extra_context["referentiel_actions"] = [
+                {
+                    "label": t.label,
+                    "action": t.action,
+                    "url": reverse(
+                        "admin:certifications_referentiel_transition", args=[obj.pk, t.action]
+                    ),
+                }
+                for t in REFERENTIEL_LIFECYCLE.actions_from(obj.status)
+            ]
+            if obj.status != ReferentielStatus.DRAFT:
+                extra_context["new_version_url"] = reverse(
+                    "admin:certifications_cqp_new_version", args=[obj.cqp_id]
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id, action):
+        """POST only: publish or retire this version."""
+        referentiel = self.get_object(request, object_id)
+        if referentiel is None:
+            raise Http404
+        if not is_branch_staff(request.user, referentiel.cqp.branch_id):
+            raise PermissionDenied
+        change_url = reverse("admin:certifications_referentiel_change", args=[referentiel.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        service = {
+            "publish": services.referentiel_publish,
+            "retire": services.referentiel_retire,
+        }.get(action)
+        if service is None:
+            raise Http404
+        try:
+            service(referentiel=referentiel, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(referentiel)s: %(action)s — done.")
+                % {"referentiel": referentiel, "action": REFERENTIEL_LIFECYCLE.get(action).label},
+            )
+        return HttpResponseRedirect(change_url)
