@@ -15,6 +15,7 @@ from . import services
 from .models import (
     Branch,
     BranchMembership,
+    CompetenceUnit,
     Cqp,
     CqpStatus,
     EvaluatorAccreditation,
@@ -75,6 +76,7 @@ USERS = [
     ("evaluateur@demo.cqp.fr", "Hugo", "Petit", None, "evaluator"),
 ]
 
+ROLE_LABELS = {"superuser": "administrateur (tous les droits)", "evaluator": "évaluateur"}
 SHORT_NAMES = {"immobilier": "immo", "cdna": "cdna", "veterinaires": "veto"}
 
 JSON_CQPS = [
@@ -123,9 +125,9 @@ def _unit_code(block, index):
 
 def _load_json_referentiel(*, cqp, data, actor):
     """Fill the CQP's draft version from a référentiel transcribed as JSON (shared/data)."""
+    if CompetenceUnit.objects.filter(referentiel__cqp=cqp).exists():
+        return  # loaded by an earlier run
     referentiel = cqp.referentiels.get(status=ReferentielStatus.DRAFT)
-    if referentiel.units.exists():
-        return referentiel
     services.referentiel_update_source(referentiel=referentiel, source=data["source"], actor=actor)
     for index, block in enumerate(data["blocks"], start=1):
         title = block["title"][:1].upper() + block["title"][1:]
@@ -141,7 +143,6 @@ def _load_json_referentiel(*, cqp, data, actor):
         services.unit_set_contents(
             unit=unit, competences=block["competences"], criteria=criteria, actor=actor
         )
-    return referentiel
 
 
 def _bring_to(cqp, target, *, staff, cpnef):
@@ -177,15 +178,15 @@ def _import_samples(*, branches, report):
         result = import_referentiels(
             [samples / "export_fiches_RNCP_sample.xml"],
             branch=branches["veterinaires"],
-            only_numbers={"RNCP40344"},
+            numbers={"RNCP40344"},
         )
-        report.notes.append(f"RNCP40344: {result.summary_text()}")
+        report.notes.append(f"RNCP40344: {result.summary()}")
     if not Cqp.objects.filter(registry_number__in=["RNCP36612", "RS5568"]).exists():
         result = import_referentiels(
             [samples / "export_fiches_RNCP_sample.xml", samples / "export_fiches_RS_sample.xml"],
-            only_numbers={"RNCP36612", "RS5568"},
+            numbers={"RNCP36612", "RS5568"},
         )
-        report.notes.append(f"RNCP36612, RS5568: {result.summary_text()}")
+        report.notes.append(f"RNCP36612, RS5568: {result.summary()}")
 
 
 @transaction.atomic
@@ -198,7 +199,8 @@ def seed_catalogue() -> SeedReport:
         users[email] = user
         if slug is not None:
             services.membership_grant(user=user, branch=branches[slug], role=role)
-        report.users.append((email, role if slug is None else f"{role} — {branches[slug].name}"))
+        label = ROLE_LABELS.get(role) or BranchMembership.BranchRole(role).label
+        report.users.append((email, label if slug is None else f"{label} — {branches[slug].name}"))
 
     def staff_of(slug):
         return users[f"staff.{SHORT_NAMES[slug]}@demo.cqp.fr"]

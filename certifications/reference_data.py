@@ -10,7 +10,9 @@ IDCC_CSV = DATA_DIR / "idcc_conventions_collectives.csv"
 def read_idcc_conventions(path: Path = IDCC_CSV) -> list[tuple[str, str]]:
     """(idcc, label) pairs from the CSV export (columns id, idcc, label)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return [(row["idcc"].strip().zfill(4), row["label"].strip()) for row in csv.DictReader(handle)]
+        return [
+            (row["idcc"].strip().zfill(4), row["label"].strip()) for row in csv.DictReader(handle)
+        ]
 
 
 def load_idcc_conventions(model) -> int:

@@ -84,6 +84,12 @@ CQP_EDITABLE_FIELDS = (
 )
 
 
+def _normalize_number(fields: dict) -> None:
+    """RNCP/RS numbers are stored upper-case without spaces, so duplicates are caught."""
+    if fields.get("registry_number"):
+        fields["registry_number"] = "".join(fields["registry_number"].split()).upper()
+
+
 def cqp_create(*, branch: Branch, code: str, title: str, actor, comment: str = "", **fields) -> Cqp:
     """A new CQP project, in draft, with an empty first référentiel version."""
     _require_staff(actor, branch.pk)
@@ -92,6 +98,7 @@ def cqp_create(*, branch: Branch, code: str, title: str, actor, comment: str = "
         raise TypeError(f"Unknown CQP fields: {sorted(unknown)}")
     if Cqp.objects.filter(branch=branch, code=code).exists():
         raise DomainError(_("This branch already has a CQP with the code “%s”.") % code)
+    _normalize_number(fields)
     number = fields.get("registry_number") or ""
     if number and Cqp.objects.filter(registry_number=number).exists():
         raise DomainError(_("Another CQP already has the number %s.") % number)
@@ -122,6 +129,7 @@ def cqp_update(*, cqp: Cqp, actor, **fields) -> Cqp:
     unknown = set(fields) - set(CQP_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown CQP fields: {sorted(unknown)}")
+    _normalize_number(fields)
     number = fields.get("registry_number")
     if number and Cqp.objects.filter(registry_number=number).exclude(pk=cqp.pk).exists():
         raise DomainError(_("Another CQP already has the number %s.") % number)
@@ -301,9 +309,15 @@ def _require_expired(cqp: Cqp, today: datetime.date) -> None:
 
 
 def _require_editable(referentiel: Referentiel) -> None:
-    # Read the status afresh: a stale instance (e.g. a unit's cached référentiel) must not
-    # reopen a version published since it was loaded.
-    referentiel.refresh_from_db(fields=["status"])
+    """Inside the caller's transaction: lock the version and check it is still a draft."""
+    # Read the status afresh and hold the row: a stale instance (e.g. a unit's cached
+    # référentiel) must not reopen a version published since it was loaded, and a
+    # publication must wait for an edit in progress.
+    referentiel.status = (
+        Referentiel.objects.select_for_update()
+        .values_list("status", flat=True)
+        .get(pk=referentiel.pk)
+    )
     if referentiel.status != ReferentielStatus.DRAFT:
         raise DomainError(
             _(
@@ -435,16 +449,17 @@ def unit_save(
 ) -> CompetenceUnit:
     """Create or change a unit of a draft référentiel."""
     _require_staff(actor, referentiel.cqp.branch_id)
-    _require_editable(referentiel)
-    clash = referentiel.units.filter(code=code)
-    if unit is not None:
-        clash = clash.exclude(pk=unit.pk)
-    if clash.exists():
-        raise DomainError(_("Another unit of this version already has the code “%s”.") % code)
-    unit = unit or CompetenceUnit(referentiel=referentiel)
-    unit.code, unit.title, unit.order = code, title, order
-    unit.is_optional, unit.evaluation_modalities = is_optional, evaluation_modalities
-    unit.save()
+    with transaction.atomic():
+        _require_editable(referentiel)
+        clash = referentiel.units.filter(code=code)
+        if unit is not None:
+            clash = clash.exclude(pk=unit.pk)
+        if clash.exists():
+            raise DomainError(_("Another unit of this version already has the code “%s”.") % code)
+        unit = unit or CompetenceUnit(referentiel=referentiel)
+        unit.code, unit.title, unit.order = code, title, order
+        unit.is_optional, unit.evaluation_modalities = is_optional, evaluation_modalities
+        unit.save()
     return unit
 
 
@@ -453,8 +468,8 @@ def unit_set_contents(
 ) -> CompetenceUnit:
     """Replace a draft unit's competences and criteria by these lists, in this order."""
     _require_staff(actor, unit.referentiel.cqp.branch_id)
-    _require_editable(unit.referentiel)
     with transaction.atomic():
+        _require_editable(unit.referentiel)
         unit.competences.all().delete()
         unit.criteria.all().delete()
         unit.competences.bulk_create(
@@ -474,8 +489,9 @@ def unit_set_contents(
 
 def unit_delete(*, unit: CompetenceUnit, actor) -> None:
     _require_staff(actor, unit.referentiel.cqp.branch_id)
-    _require_editable(unit.referentiel)
-    unit.delete()
+    with transaction.atomic():
+        _require_editable(unit.referentiel)
+        unit.delete()
 
 
 def check_unit_equivalence(from_unit: CompetenceUnit, to_unit: CompetenceUnit) -> None:
@@ -530,7 +546,8 @@ def evaluator_accreditation_save(
 
 def referentiel_update_source(*, referentiel: Referentiel, source: str, actor) -> Referentiel:
     _require_staff(actor, referentiel.cqp.branch_id)
-    _require_editable(referentiel)
-    referentiel.source = source
-    referentiel.save(update_fields=["source"])
+    with transaction.atomic():
+        _require_editable(referentiel)
+        referentiel.source = source
+        referentiel.save(update_fields=["source"])
     return referentiel
