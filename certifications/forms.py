@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Branch, CompetenceUnit, CpnefDecision, EvaluatorAccreditation
+from .models import Branch, CompetenceUnit, CpnefDecision, Cqp, EvaluatorAccreditation
 
 MINUTES_MAX_BYTES = 20 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -95,6 +95,21 @@ class ImportForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
         return upload
+
+
+class CqpAdminForm(forms.ModelForm):
+    """The admin's CQP form; its branch is read-only on change."""
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        cqp = self.instance
+        # With the branch read-only, Django skips the (branch, code) constraint on change.
+        clash = Cqp.objects.filter(branch_id=cqp.branch_id, code=code).exclude(pk=cqp.pk)
+        if cqp.pk and clash.exists():
+            raise forms.ValidationError(
+                _("This branch already has a CQP with the code “%s”.") % code
+            )
+        return code
 
 
 class CompetenceUnitInlineForm(forms.ModelForm):

@@ -79,6 +79,10 @@ class BranchAdmin(BranchScopedAdmin):
             return []
         return ["name", "slug", "code"]
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # The slug is read-only for staff: prepopulating a missing field fails the page.
+        return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
+
     @admin.display(description=gettext_lazy("IDCC"))
     def idcc_list(self, obj):
         return ", ".join(c.idcc for c in obj.idcc_conventions.all()) or "—"
@@ -146,7 +150,8 @@ class HabilitationInline(admin.TabularInline):
     fields = ["cqp", "scope", "valid_from", "valid_until", "reference"]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("cqp__branch")
+        # "provider" for each row's title (str(habilitation) names its provider).
+        qs = super().get_queryset(request).select_related("provider", "cqp__branch")
         if request.user.is_superuser:
             return qs
         return qs.filter(cqp__branch__in=member_branch_ids(request.user))
@@ -155,7 +160,24 @@ class HabilitationInline(admin.TabularInline):
         from .scoping import limit_choices
 
         limit_choices(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "cqp":
+            # Read the choices once for the formset, not once per row.
+            field.choices = list(field.choices)
+        return field
+
+    # Rights come from memberships (as in BranchScopedAdmin), not from Django permissions.
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or bool(member_branch_ids(request.user))
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser or bool(staff_branch_ids(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
 
 
 @admin.register(TrainingProvider)
@@ -165,6 +187,7 @@ class TrainingProviderAdmin(BranchScopedAdmin):
     branch_path = "branches"
     deletable = True
     list_display = ["name", "siret", "email", "phone", "habilitation_count"]
+    ordering = ["name"]  # explicit: the habilitation count's GROUP BY drops Meta.ordering
     search_fields = ["name", "siret", "nda"]
     fields = ["name", "siret", "nda", "address", "email", "phone", "branches"]
     filter_horizontal = ["branches"]
@@ -195,7 +218,17 @@ class TrainingProviderAdmin(BranchScopedAdmin):
         return obj._habilitations
 
     def save_related(self, request, form, formsets, change):
+        hidden = []
+        if change and not request.user.is_superuser:
+            # Staff are offered only their branches: keep the links to the others.
+            hidden = list(
+                form.instance.branches.exclude(pk__in=staff_branch_ids(request.user)).values_list(
+                    "pk", flat=True
+                )
+            )
         super().save_related(request, form, formsets, change)
+        if hidden:
+            form.instance.branches.add(*hidden)
         # Staff always keep their own branch on the providers they create or edit.
         if not request.user.is_superuser and not form.cleaned_data.get("branches"):
             form.instance.branches.add(*staff_branch_ids(request.user))
@@ -310,6 +343,13 @@ class UnitEquivalenceAdmin(BranchScopedAdmin):
     autocomplete_fields = ["from_unit", "to_unit"]
     fields = ["from_unit", "to_unit"]
     form = UnitEquivalenceForm
+
+    def has_change_permission(self, request, obj=None):
+        # Declared, never edited (saving would declare a second one): delete and declare again.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj)
 
     @admin.display(description=gettext_lazy("held in"))
     def from_version(self, obj):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from cqp.errors import DomainError
 
 from .. import services
-from ..forms import CpnefDecisionForm, ImportForm, TransitionForm
+from ..forms import CpnefDecisionForm, CqpAdminForm, ImportForm, TransitionForm
 from ..lifecycles import CQP_LIFECYCLE, CQP_STAFF_ACTIONS, OPEN_PROJECT
 from ..models import Branch, CpnefDecision, Cqp, CqpEvent, Referentiel, ReferentielStatus
 from ..permissions import is_branch_staff, is_cpnef_member, staff_branch_ids
@@ -50,7 +50,8 @@ class CpnefDecisionInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("decided_by")
+        # "cqp" for each row's title (str(decision) names its CQP).
+        return super().get_queryset(request).select_related("cqp", "decided_by")
 
     @admin.display(description=gettext_lazy("minutes"))
     def minutes_link(self, obj):
@@ -68,7 +69,10 @@ class ReferentielVersionInline(ReadOnlyInline):
     verbose_name_plural = gettext_lazy("Référentiel versions")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_unit_count=Count("units"))
+        # "cqp" for each row's title (str(referentiel) names its CQP).
+        return (
+            super().get_queryset(request).select_related("cqp").annotate(_unit_count=Count("units"))
+        )
 
     @admin.display(description=gettext_lazy("units"))
     def unit_count(self, obj):
@@ -77,6 +81,7 @@ class ReferentielVersionInline(ReadOnlyInline):
 
 @admin.register(Cqp)
 class CqpAdmin(BranchScopedAdmin):
+    form = CqpAdminForm
     list_display = [
         "code",
         "title",
@@ -165,13 +170,26 @@ class CqpAdmin(BranchScopedAdmin):
 
     @admin.action(description=gettext_lazy("Submit the selected CQPs to the CPNEF"))
     def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, services.cqp_submit, _("submitted"))
+        self._bulk(
+            request,
+            queryset,
+            services.cqp_submit,
+            lambda n: ngettext(
+                "%(count)d CQP submitted to the CPNEF.", "%(count)d CQPs submitted to the CPNEF.", n
+            ),
+        )
 
     @admin.action(description=gettext_lazy("Archive the selected CQPs"))
     def archive_selected(self, request, queryset):
-        self._bulk(request, queryset, services.cqp_archive, _("archived"))
+        self._bulk(
+            request,
+            queryset,
+            services.cqp_archive,
+            lambda n: ngettext("%(count)d CQP archived.", "%(count)d CQPs archived.", n),
+        )
 
-    def _bulk(self, request, queryset, service, done_label):
+    def _bulk(self, request, queryset, service, done_message):
+        # done_message(n) is a full ngettext sentence: the participle agrees in French.
         done = 0
         for cqp in queryset:
             try:
@@ -181,11 +199,7 @@ class CqpAdmin(BranchScopedAdmin):
             else:
                 done += 1
         if done:
-            messages.success(
-                request,
-                ngettext("%(count)d CQP %(done)s.", "%(count)d CQPs %(done)s.", done)
-                % {"count": done, "done": done_label},
-            )
+            messages.success(request, done_message(done) % {"count": done})
 
     # --- object pages -------------------------------------------------------------------
 

@@ -149,15 +149,25 @@ class ReferentielAdmin(BranchScopedAdmin):
             return super().save_formset(request, form, formset, change)
         referentiel = form.instance
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for unit_form in formset.forms:
-            if not unit_form.has_changed() and unit_form not in formset.deleted_forms:
-                continue
+        deleted = [f for f in formset.deleted_forms if f.instance.pk]
+        kept = [f for f in formset.forms if f.has_changed() and f not in formset.deleted_forms]
+        for unit_form in deleted:
+            services.unit_delete(unit=unit_form.instance, actor=request.user)
+            formset.deleted_objects.append(unit_form.instance)
+        # Codes may move between units (a swap): free the changed ones first. The admin
+        # saves the whole page in one transaction, so these placeholders are never seen.
+        for unit_form in kept:
             unit = unit_form.instance
-            if unit_form in formset.deleted_forms:
-                if unit.pk:
-                    services.unit_delete(unit=unit, actor=request.user)
-                    formset.deleted_objects.append(unit)
-                continue
+            if unit.pk and "code" in unit_form.changed_data:
+                services.unit_save(
+                    referentiel=referentiel,
+                    unit=unit,
+                    code=f"~{unit.pk}",
+                    title=unit_form.cleaned_data["title"],
+                    actor=request.user,
+                )
+        for unit_form in kept:
+            unit = unit_form.instance
             data = unit_form.cleaned_data
             is_new = unit.pk is None
             unit = services.unit_save(
