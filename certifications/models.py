@@ -4,18 +4,26 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cqp.models import LifecycleEvent
 from cqp.roles import Role
 from cqp.validators import validate_siret
 
 REGISTRY_NUMBER_RE = re.compile(r"^(RNCP|RS)\d{1,6}$")
+LOGO_DIR = "branches/logos/"
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def validate_logo_size(upload) -> None:
+    if upload.size > LOGO_MAX_BYTES:
+        raise ValidationError(_("The logo is too large (2 MB at most)."), code="logo_size")
 
 
 class IdccConvention(models.Model):
@@ -51,7 +59,13 @@ class Branch(models.Model):
     )
     cpnef_name = models.CharField(_("CPNEF name"), max_length=255, blank=True)
     address = models.TextField(_("address"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="branches/logos/", blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to=LOGO_DIR,
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"]), validate_logo_size],
+        help_text=_("PNG or JPEG, 2 MB at most; printed on certificates."),
+    )
     signatory_name = models.CharField(_("certificate signatory"), max_length=200, blank=True)
     signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -111,6 +125,8 @@ class CqpStatus(models.TextChoices):
 class Level(models.TextChoices):
     """Level of the European qualification framework (nomenclature 2019)."""
 
+    NIV1 = "1", _("Level 1")
+    NIV2 = "2", _("Level 2")
     NIV3 = "3", _("Level 3")
     NIV4 = "4", _("Level 4")
     NIV5 = "5", _("Level 5")
@@ -210,10 +226,15 @@ class CqpEvent(LifecycleEvent):
 class CpnefDecision(models.Model):
     """The CPNEF's decision on a CQP creation or revision project."""
 
+    # A context of their own: in French an outcome reads as a noun ("Approbation"), while the
+    # lifecycle's actions with the same English words are verbs ("Approuver").
     class Outcome(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        REJECT = "reject", _("Reject")
-        REQUEST_CHANGES = "request_changes", _("Request changes")
+        APPROVE = "approve", pgettext_lazy("CPNEF decision outcome", "Approve")
+        REJECT = "reject", pgettext_lazy("CPNEF decision outcome", "Reject")
+        REQUEST_CHANGES = (
+            "request_changes",
+            pgettext_lazy("CPNEF decision outcome", "Request changes"),
+        )
 
     cqp = models.ForeignKey(
         Cqp, verbose_name=_("CQP"), on_delete=models.CASCADE, related_name="cpnef_decisions"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from cqp.errors import ActionNotPermitted, DomainError
 from cqp.lifecycle import apply_transition
 
+from . import notifications
 from .lifecycles import CQP_LIFECYCLE, REFERENTIEL_LIFECYCLE
 from .models import (
     Branch,
@@ -19,6 +20,7 @@ from .models import (
     Cqp,
     CqpEvent,
     CqpStatus,
+    IdccConvention,
     Referentiel,
     ReferentielEvent,
     ReferentielStatus,
@@ -37,6 +39,24 @@ def _require_staff(actor, branch_id: int) -> None:
 
 def _clean_lines(values: Sequence[str]) -> list[str]:
     return [v.strip() for v in values if v and v.strip()]
+
+
+# --- branches ---------------------------------------------------------------------------------
+
+
+def branch_create(
+    *, name: str, slug: str, code: str, actor, siret: str = "", idcc_codes=(), **fields
+) -> Branch:
+    """A new branch (administrators, or the system when an import meets a new certifier)."""
+    if actor is not None and not actor.is_superuser:
+        raise ActionNotPermitted(_("Only an administrator may create a branch."))
+    if Branch.objects.filter(slug=slug).exists() or Branch.objects.filter(code=code).exists():
+        raise DomainError(_("A branch with this short name or numbering code already exists."))
+    with transaction.atomic():
+        branch = Branch.objects.create(name=name, slug=slug, code=code, siret=siret, **fields)
+        if idcc_codes:
+            branch.idcc_conventions.set(IdccConvention.objects.filter(idcc__in=list(idcc_codes)))
+    return branch
 
 
 # --- memberships ------------------------------------------------------------------------------
@@ -165,29 +185,35 @@ def _require_referentiel_content(cqp: Cqp) -> None:
 
 
 def cqp_submit(*, cqp: Cqp, actor, comment: str = "") -> Cqp:
-    """Send the CQP project to the branch's CPNEF."""
+    """Send the CQP project to the branch's CPNEF (its members are told by e-mail)."""
     _require_staff(actor, cqp.branch_id)
-    return apply_transition(
-        CQP_LIFECYCLE,
-        cqp,
-        "submit",
-        actor=actor,
-        comment=comment,
-        guard=_require_referentiel_content,
-    )
+    with transaction.atomic():
+        cqp = apply_transition(
+            CQP_LIFECYCLE,
+            cqp,
+            "submit",
+            actor=actor,
+            comment=comment,
+            guard=_require_referentiel_content,
+        )
+        notifications.project_submitted(cqp, resubmitted=False, comment=comment)
+    return cqp
 
 
 def cqp_resubmit(*, cqp: Cqp, actor, comment: str = "") -> Cqp:
     """Send the project back to the CPNEF after the requested changes."""
     _require_staff(actor, cqp.branch_id)
-    return apply_transition(
-        CQP_LIFECYCLE,
-        cqp,
-        "resubmit",
-        actor=actor,
-        comment=comment,
-        guard=_require_referentiel_content,
-    )
+    with transaction.atomic():
+        cqp = apply_transition(
+            CQP_LIFECYCLE,
+            cqp,
+            "resubmit",
+            actor=actor,
+            comment=comment,
+            guard=_require_referentiel_content,
+        )
+        notifications.project_submitted(cqp, resubmitted=True, comment=comment)
+    return cqp
 
 
 OUTCOME_ACTIONS = {
@@ -247,6 +273,7 @@ def cpnef_decision_record(
         if minutes:
             decision.minutes.save(minutes.name, minutes, save=False)
         decision.save()
+        notifications.cpnef_decided(decision)
     return decision
 
 
@@ -285,15 +312,17 @@ def cqps_archive_expired(*, today: datetime.date | None = None) -> int:
     count = 0
     for cqp in expired:
         try:
-            apply_transition(
-                CQP_LIFECYCLE,
-                cqp,
-                "expire",
-                actor=None,
-                comment=_("Registration ended on %s.")
-                % cqp.registration_end_date.strftime("%d/%m/%Y"),
-                guard=lambda locked: _require_expired(locked, today),
-            )
+            with transaction.atomic():
+                archived = apply_transition(
+                    CQP_LIFECYCLE,
+                    cqp,
+                    "expire",
+                    actor=None,
+                    comment=_("Registration ended on %s.")
+                    % cqp.registration_end_date.strftime("%d/%m/%Y"),
+                    guard=lambda locked: _require_expired(locked, today),
+                )
+                notifications.cqp_expired(archived)
         except DomainError:
             continue  # changed meanwhile (reinstated, dates moved): nothing to do
         count += 1

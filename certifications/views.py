@@ -1,30 +1,20 @@
 """Catalogue pages: the public catalogue and CQP page, the CPNEF and evaluator spaces."""
 
+from pathlib import Path
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
 
 from . import selectors
-from .models import Cqp
+from .models import LOGO_DIR, Branch, Cqp
 from .permissions import cpnef_branch_ids, has_accreditation
-
-
-def admin_url(names: tuple[str, ...], pk: int) -> str | None:
-    """The first of these admin URLs that exists for object `pk` (None if none does)."""
-    for name in names:
-        try:
-            return reverse(name, args=[pk])
-        except NoReverseMatch:
-            continue
-    return None
-
-
-DECIDE_URLS = ("admin:certifications_cqp_decide", "admin:certifications_cqp_change")
-CHANGE_URLS = ("admin:certifications_cqp_change",)
 
 
 class CatalogueView(ListView):
@@ -98,10 +88,12 @@ class CpnefProjectsView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         projects = list(selectors.cpnef_pending_projects(user))
         for cqp in projects:
-            cqp.decide_url = admin_url(DECIDE_URLS, cqp.pk)
+            cqp.decide_url = reverse("admin:certifications_cqp_decide", args=[cqp.pk])
         decisions = list(selectors.cpnef_recent_decisions(user))
         for decision in decisions:
-            decision.cqp_admin_url = admin_url(CHANGE_URLS, decision.cqp_id)
+            decision.cqp_admin_url = reverse(
+                "admin:certifications_cqp_change", args=[decision.cqp_id]
+            )
         context.update(projects=projects, decisions=decisions)
         return context
 
@@ -124,3 +116,23 @@ class MyAccreditationsView(LoginRequiredMixin, TemplateView):
             accreditation.valid_today = accreditation.is_valid_on(today)
         context.update(accreditations=accreditations, today=today)
         return context
+
+
+LOGO_CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+@require_safe
+def branch_logo(request, name):
+    """A branch's logo (public: it is printed on every certificate the branch issues)."""
+    stored = f"{LOGO_DIR}{name}"
+    content_type = LOGO_CONTENT_TYPES.get(Path(name).suffix.lower())
+    if content_type is None or not Branch.objects.filter(logo=stored).exists():
+        raise Http404
+    try:
+        handle = default_storage.open(stored, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

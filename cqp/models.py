@@ -100,3 +100,38 @@ class LifecycleEvent(models.Model):
 
     def __str__(self):
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail to send, written in the transaction of the event it reports (an outbox).
+
+    A Celery task sends it by id once the transaction commits; a periodic sweep sends those
+    left pending (broker down, worker killed), so no notification is lost.
+    """
+
+    to = models.TextField(_("recipients"), help_text=_("Comma-separated e-mail addresses."))
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="email_pending",
+            )
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def recipients(self) -> list[str]:
+        return [address.strip() for address in self.to.split(",") if address.strip()]

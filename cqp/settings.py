@@ -106,10 +106,11 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
-# Uploaded and generated files are private: MEDIA_URL is never routed; files are served by
-# permission-checked views. An S3-compatible backend is configured with DJANGO_STORAGE_BACKEND
+# Uploaded and generated files are private: only branch logos are served under MEDIA_URL (a
+# public view); everything else goes through permission-checked views. An S3-compatible
+# backend is configured with DJANGO_STORAGE_BACKEND
 # (e.g. storages.backends.s3.S3Storage) and DJANGO_STORAGE_OPTIONS (JSON).
-MEDIA_URL = "/private-media/"
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {
         "BACKEND": env(
@@ -145,6 +146,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "send-pending-emails": {
+        "task": "cqp.tasks.send_pending_emails_task",
+        "schedule": 5 * 60,
+    },
     "archive-expired-cqps": {
         "task": "certifications.tasks.archive_expired_cqps_task",
         "schedule": 60 * 60,

@@ -36,5 +36,6 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalogue/", include("certifications.urls")),
+    path("media/", include("certifications.media_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -28,7 +28,6 @@ from certifications.models import (
     CompetenceUnit,
     Cqp,
     CqpStatus,
-    IdccConvention,
     Referentiel,
     ReferentielStatus,
 )
@@ -377,7 +376,7 @@ class _FicheImporter:
         return self._create_branch(first.name, first.siret, fiche.idcc_codes)
 
     def _create_branch(self, name: str, siret: str, idcc_codes: Iterable[str]) -> Branch:
-        """A branch named after the certifier; the system's own write (no service exists)."""
+        """A branch named after the certifier (unique short name and numbering code)."""
         name = _fit(name, Branch, "name")
         slug = _unique_value(
             slugify(name)[:50] or "branche",
@@ -388,11 +387,14 @@ class _FicheImporter:
         code = _unique_value(
             _branch_code_base(name), 8, lambda value: Branch.objects.filter(code=value).exists()
         )
-        branch = Branch.objects.create(
-            name=name, slug=slug, code=code, siret=siret if siret_is_valid(siret) else ""
+        branch = services.branch_create(
+            name=name,
+            slug=slug,
+            code=code,
+            siret=siret if siret_is_valid(siret) else "",
+            idcc_codes=idcc_codes,
+            actor=self.actor,
         )
-        if idcc_codes:
-            branch.idcc_conventions.set(IdccConvention.objects.filter(idcc__in=list(idcc_codes)))
         by_name, by_siret = self._known_branches()
         by_name.setdefault(_normalize_name(branch.name), branch)
         if branch.siret:

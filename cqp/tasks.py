@@ -1,0 +1,18 @@
+from celery import shared_task
+
+from . import mail
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
+def send_email_task(self, email_id: int) -> bool:
+    """Send one e-mail of the outbox (idempotent: an e-mail already sent is skipped)."""
+    return mail.send_email(email_id)
+
+
+@shared_task
+def send_pending_emails_task() -> int:
+    """Periodic sweep: queue the e-mails left pending (broker down, worker killed)."""
+    ids = mail.pending_email_ids()
+    for email_id in ids:
+        send_email_task.delay(email_id)
+    return len(ids)
