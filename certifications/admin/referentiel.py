@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -233,29 +234,46 @@ class ReferentielAdmin(BranchScopedAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, action):
-        """POST only: publish or retire this version."""
+        """Publish or retire this version: GET asks for confirmation, POST does it."""
         referentiel = self.get_object(request, object_id)
         if referentiel is None:
             raise Http404
         if not is_branch_staff(request.user, referentiel.cqp.branch_id):
             raise PermissionDenied
-        change_url = reverse("admin:certifications_referentiel_change", args=[referentiel.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(change_url)
         service = {
             "publish": services.referentiel_publish,
             "retire": services.referentiel_retire,
         }.get(action)
         if service is None:
             raise Http404
-        try:
-            service(referentiel=referentiel, actor=request.user)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("%(referentiel)s: %(action)s — done.")
-                % {"referentiel": referentiel, "action": REFERENTIEL_LIFECYCLE.get(action).label},
-            )
-        return HttpResponseRedirect(change_url)
+        transition = REFERENTIEL_LIFECYCLE.get(action)
+        change_url = reverse("admin:certifications_referentiel_change", args=[referentiel.pk])
+        if request.method == "POST":
+            try:
+                service(referentiel=referentiel, actor=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(referentiel)s: %(action)s — done.")
+                    % {"referentiel": referentiel, "action": transition.label},
+                )
+            return HttpResponseRedirect(change_url)
+        published = referentiel.cqp.referentiels.filter(status=ReferentielStatus.PUBLISHED).first()
+        return TemplateResponse(
+            request,
+            "admin/certifications/referentiel/transition.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": referentiel,
+                "change_url": change_url,
+                "title": f"{transition.label} — {referentiel}",
+                "transition": transition,
+                "allowed": REFERENTIEL_LIFECYCLE.can(referentiel.status, action),
+                "status_label": referentiel.get_status_display(),
+                "replaced": published if published and published.pk != referentiel.pk else None,
+                "unit_count": referentiel.units.count(),
+            },
+        )

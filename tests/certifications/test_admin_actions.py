@@ -752,15 +752,40 @@ def test_only_the_branchs_staff_publish(client, request, cqp, role, status):
 
 
 @pytest.mark.django_db
-def test_a_get_on_the_referentiel_transition_changes_nothing(client, staff, cqp):
+def test_a_get_on_the_referentiel_transition_asks_for_confirmation(client, staff, cqp):
     draft = cqp.referentiels.get()
     client.force_login(staff)
 
     response = client.get(referentiel_transition_url(draft, "publish"))
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert response.context["allowed"] is True
+    assert response.context["unit_count"] == 2
+    assert 'method="post"' in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == R.DRAFT
+
+
+def test_the_publish_confirmation_names_the_version_it_replaces(client, staff, cqp):
+    published = cqp.referentiels.get()
+    services.referentiel_publish(referentiel=published, actor=staff)
+    draft = services.referentiel_new_version(referentiel=published, actor=staff)
+    client.force_login(staff)
+
+    response = client.get(referentiel_transition_url(draft, "publish"))
+
+    assert response.context["replaced"] == published
+
+
+def test_the_retire_confirmation_of_a_draft_says_it_is_not_possible(client, staff, cqp):
+    draft = cqp.referentiels.get()
+    client.force_login(staff)
+
+    response = client.get(referentiel_transition_url(draft, "retire"))
+
+    assert response.status_code == 200
+    assert response.context["allowed"] is False
+    assert 'method="post"' not in response.content.decode().split('id="content-main"')[1]
 
 
 # --- bulk actions --------------------------------------------------------------------------------
