@@ -78,7 +78,10 @@ class ImportForm(forms.Form):
         label=_("Branch"),
         queryset=Branch.objects.none(),
         required=False,
-        help_text=_("Every fiche goes under this branch. Empty: matched on the certifiers."),
+        help_text=_(
+            "Every fiche goes under this branch. Empty: your branch if you have only one, "
+            "otherwise the branch of a matching certifier."
+        ),
     )
     dry_run = forms.BooleanField(
         label=_("Dry run (show what would change, write nothing)"), required=False
@@ -131,7 +134,10 @@ class CompetenceUnitInlineForm(forms.ModelForm):
     class Meta:
         model = CompetenceUnit
         fields = ["order", "code", "title", "is_optional", "evaluation_modalities"]
-        widgets = {"evaluation_modalities": forms.Textarea(attrs={"rows": 3, "cols": 90})}
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 90, "class": "vLargeTextField"}),
+            "evaluation_modalities": forms.Textarea(attrs={"rows": 3, "cols": 90}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

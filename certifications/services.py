@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cqp.errors import ActionNotPermitted, DomainError
 from cqp.lifecycle import apply_transition
 
 from . import notifications
-from .lifecycles import CQP_LIFECYCLE, REFERENTIEL_LIFECYCLE
+from .lifecycles import CQP_LIFECYCLE, OPEN_PROJECT, REFERENTIEL_LIFECYCLE
 from .models import (
     Branch,
     BranchMembership,
@@ -104,6 +105,11 @@ CQP_EDITABLE_FIELDS = (
 )
 
 
+UNDER_REVIEW = gettext_lazy(
+    "The CPNEF is reviewing this project: it cannot be changed until the CPNEF has decided."
+)
+
+
 def _normalize_number(fields: dict) -> None:
     """RNCP/RS numbers are stored upper-case without spaces, so duplicates are caught."""
     if fields.get("registry_number"):
@@ -158,6 +164,8 @@ def cqp_update(*, cqp: Cqp, actor, **fields) -> Cqp:
         raise DomainError(_("This branch already has a CQP with the code “%s”.") % code)
     with transaction.atomic():
         locked = Cqp.objects.select_for_update().get(pk=cqp.pk)
+        if locked.status in OPEN_PROJECT:
+            raise DomainError(UNDER_REVIEW)
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
@@ -342,11 +350,13 @@ def _require_editable(referentiel: Referentiel) -> None:
     # Read the status afresh and hold the row: a stale instance (e.g. a unit's cached
     # référentiel) must not reopen a version published since it was loaded, and a
     # publication must wait for an edit in progress.
-    referentiel.status = (
-        Referentiel.objects.select_for_update()
-        .values_list("status", flat=True)
+    referentiel.status, cqp_status = (
+        Referentiel.objects.select_for_update(of=("self",))
+        .values_list("status", "cqp__status")
         .get(pk=referentiel.pk)
     )
+    if cqp_status in OPEN_PROJECT:
+        raise DomainError(UNDER_REVIEW)
     if referentiel.status != ReferentielStatus.DRAFT:
         raise DomainError(
             _(

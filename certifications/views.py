@@ -1,6 +1,7 @@
 """Catalogue pages: the public catalogue and CQP page, the CPNEF and evaluator spaces."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -87,8 +88,9 @@ class CpnefProjectsView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         projects = list(selectors.cpnef_pending_projects(user))
+        back = urlencode({"next": self.request.path})
         for cqp in projects:
-            cqp.decide_url = reverse("admin:certifications_cqp_decide", args=[cqp.pk])
+            cqp.decide_url = f"{reverse('admin:certifications_cqp_decide', args=[cqp.pk])}?{back}"
         decisions = list(selectors.cpnef_recent_decisions(user))
         for decision in decisions:
             decision.cqp_admin_url = reverse(

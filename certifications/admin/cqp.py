@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -17,6 +18,7 @@ from ..forms import CpnefDecisionForm, CqpAdminForm, ImportForm, TransitionForm
 from ..lifecycles import CQP_LIFECYCLE, CQP_STAFF_ACTIONS, OPEN_PROJECT
 from ..models import Branch, CpnefDecision, Cqp, CqpEvent, Referentiel, ReferentielStatus
 from ..permissions import is_branch_staff, is_cpnef_member, staff_branch_ids
+from .history import EventInline, person
 from .scoping import BranchScopedAdmin, ReadOnlyInline
 
 STAFF_SERVICES = {
@@ -29,25 +31,33 @@ STAFF_SERVICES = {
 COMMENT_REQUIRED = {"suspend"}
 
 
+def safe_next(request) -> str | None:
+    """The `next` parameter when it points inside this site (e.g. back to the CPNEF space)."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
 def status_badge(status: str, label: str):
     return format_html('<span class="cqp-status cqp-status--{}">{}</span>', status, label)
 
 
-class CqpEventInline(ReadOnlyInline):
+class CqpEventInline(EventInline):
     model = CqpEvent
-    fields = ["created_at", "action", "from_status", "to_status", "actor", "comment"]
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("History")
-    classes = ["collapse"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+    lifecycle = CQP_LIFECYCLE
 
 
 class CpnefDecisionInline(ReadOnlyInline):
     model = CpnefDecision
-    fields = ["meeting_date", "outcome", "reference", "comment", "decided_by", "minutes_link"]
+    fields = ["meeting_date", "outcome", "reference", "comment", "recorded_by", "minutes_link"]
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("recorded by"))
+    def recorded_by(self, obj):
+        return person(obj.decided_by)
 
     def get_queryset(self, request):
         # "cqp" for each row's title (str(decision) names its CQP).
@@ -63,9 +73,8 @@ class CpnefDecisionInline(ReadOnlyInline):
 
 class ReferentielVersionInline(ReadOnlyInline):
     model = Referentiel
-    fields = ["version", "status", "published_at", "unit_count"]
+    fields = ["version", "status_display", "published_at", "unit_count", "open_link"]
     readonly_fields = fields
-    show_change_link = True
     verbose_name_plural = gettext_lazy("Référentiel versions")
 
     def get_queryset(self, request):
@@ -77,6 +86,16 @@ class ReferentielVersionInline(ReadOnlyInline):
     @admin.display(description=gettext_lazy("units"))
     def unit_count(self, obj):
         return obj._unit_count
+
+    @admin.display(description=gettext_lazy("status"))
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="")
+    def open_link(self, obj):
+        url = reverse("admin:certifications_referentiel_change", args=[obj.pk])
+        label = _("Edit this draft") if obj.is_editable else _("See this version")
+        return format_html('<a class="button" href="{}">{}</a>', url, label)
 
 
 @admin.register(Cqp)
@@ -126,6 +145,17 @@ class CqpAdmin(BranchScopedAdmin):
             cqp=OuterRef("pk"), status=ReferentielStatus.PUBLISHED
         ).values("version")[:1]
         return super().get_queryset(request).annotate(_published_version=Subquery(published))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status in OPEN_PROJECT:
+            return False  # the CPNEF is reviewing it: frozen until the decision
+        return super().has_change_permission(request, obj)
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if not request.user.is_superuser and len(self.visible_branch_ids(request)) == 1:
+            columns.remove("branch")  # one branch: the column would repeat its name
+        return columns
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -227,6 +257,7 @@ class CqpAdmin(BranchScopedAdmin):
         obj = self.get_object(request, object_id)
         if obj is not None:
             extra_context["cqp_actions"] = self.available_actions(request, obj)
+            extra_context["under_review"] = obj.status in OPEN_PROJECT
         return super().change_view(request, object_id, form_url, extra_context)
 
     def available_actions(self, request, cqp) -> list[dict]:
@@ -342,7 +373,7 @@ class CqpAdmin(BranchScopedAdmin):
                     % {"decision": decision.get_outcome_display()},
                 )
                 return HttpResponseRedirect(
-                    reverse("admin:certifications_cqp_change", args=[cqp.pk])
+                    safe_next(request) or reverse("admin:certifications_cqp_change", args=[cqp.pk])
                 )
         return self._page(
             request,

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,11 +13,12 @@ from cqp.errors import DomainError
 
 from .. import services
 from ..forms import CompetenceUnitInlineForm, lines_of
-from ..lifecycles import REFERENTIEL_LIFECYCLE
+from ..lifecycles import OPEN_PROJECT, REFERENTIEL_LIFECYCLE
 from ..models import CompetenceUnit, Referentiel, ReferentielEvent, ReferentielStatus
 from ..permissions import is_branch_staff
 from .cqp import status_badge
-from .scoping import BranchScopedAdmin, ReadOnlyInline
+from .history import EventInline
+from .scoping import BranchScopedAdmin
 
 
 class CompetenceUnitInline(admin.StackedInline):
@@ -41,7 +42,10 @@ class CompetenceUnitInline(admin.StackedInline):
 
     def _editable(self, request, obj):
         return (
-            obj is not None and obj.is_editable and is_branch_staff(request.user, obj.cqp.branch_id)
+            obj is not None
+            and obj.is_editable
+            and obj.cqp.status not in OPEN_PROJECT
+            and is_branch_staff(request.user, obj.cqp.branch_id)
         )
 
     def has_add_permission(self, request, obj=None):
@@ -89,15 +93,9 @@ class CompetenceUnitInline(admin.StackedInline):
         return "\n".join(f"• {c.text}" for c in unit.criteria.all()) or "—"
 
 
-class ReferentielEventInline(ReadOnlyInline):
+class ReferentielEventInline(EventInline):
     model = ReferentielEvent
-    fields = ["created_at", "action", "from_status", "to_status", "actor", "comment"]
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("History")
-    classes = ["collapse"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+    lifecycle = REFERENTIEL_LIFECYCLE
 
 
 @admin.register(Referentiel)
@@ -123,6 +121,8 @@ class ReferentielAdmin(BranchScopedAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is not None and not obj.is_editable:
             return False  # a published or retired version is immutable
+        if obj is not None and obj.cqp.status in OPEN_PROJECT:
+            return False  # the CPNEF is reviewing it: frozen until the decision
         return super().has_change_permission(request, obj)
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
@@ -216,6 +216,8 @@ class ReferentielAdmin(BranchScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context["under_review"] = obj.cqp.status in OPEN_PROJECT
         if obj is not None and is_branch_staff(request.user, obj.cqp.branch_id):
             extra_context["referentiel_actions"] = [
                 {
@@ -275,5 +277,8 @@ class ReferentielAdmin(BranchScopedAdmin):
                 "status_label": referentiel.get_status_display(),
                 "replaced": published if published and published.pk != referentiel.pk else None,
                 "unit_count": referentiel.units.count(),
+                "incomplete_units": referentiel.units.annotate(_criteria=Count("criteria")).filter(
+                    Q(_criteria=0) | Q(evaluation_modalities="")
+                ),
             },
         )

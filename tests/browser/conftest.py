@@ -90,3 +90,13 @@ class PageWatch:
 def watched_page(page, live_server):
     page.set_default_timeout(10_000)
     return PageWatch(page, live_server.url.rstrip("/"))
+
+
+@pytest.fixture
+def anonymous_page(browser, browser_context_args, live_server):
+    """A second browser context, without cookies: a visitor who never logged in."""
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield PageWatch(page, live_server.url.rstrip("/"))
+    context.close()

@@ -391,11 +391,13 @@ def test_it_saves_the_minutes_file_when_given(cqp, staff, cpnef):
         assert stored.read() == b"%PDF-1.4 minutes"
 
 
-def test_it_writes_no_decision_nor_file_when_the_approval_guard_refuses(cqp, staff, cpnef):
-    bring_to(S.SUBMITTED, cqp, staff=staff, cpnef=cpnef)
-    # The draft stays editable while submitted; emptying it makes the approval guard refuse.
-    for unit in cqp.referentiels.get().units.all():
-        services.unit_delete(unit=unit, actor=staff)
+def test_it_writes_no_decision_nor_file_when_the_approval_guard_refuses(cqp, branch, staff):
+    # A staff member who also sits on the CPNEF submits: the guard refuses their approval.
+    BranchMembership.objects.create(
+        user=staff, branch=branch, role=BranchMembership.BranchRole.CPNEF
+    )
+    services.cqp_submit(cqp=cqp, actor=staff)
+    cpnef = staff
     stem = f"pv-{uuid.uuid4().hex}"
     minutes = SimpleUploadedFile(f"{stem}.pdf", b"%PDF-1.4", "application/pdf")
     before = snapshot(cqp)
