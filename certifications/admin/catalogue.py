@@ -1,7 +1,7 @@
 """Admin of branches, memberships, providers, habilitations, evaluators and equivalences."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -278,18 +278,17 @@ class EvaluatorAccreditationAdmin(BranchScopedAdmin):
         return ", ".join(c.code for c in obj.cqps.all()) or _("All CQPs of the branch")
 
     def save_model(self, request, obj, form, change):
+        # The form checked the same rules; a DomainError here (a race) is turned into a
+        # message by BranchScopedAdmin.changeform_view, with the transaction rolled back.
         data = form.cleaned_data
-        try:
-            services.evaluator_accreditation_save(
-                accreditation=obj,
-                email=data["evaluator_email"],
-                first_name=data.get("evaluator_first_name", ""),
-                last_name=data.get("evaluator_last_name", ""),
-                cqps=data.get("cqps") or [],
-                actor=request.user,
-            )
-        except DomainError as error:  # the form checked the same rules; a race at most
-            messages.error(request, error.message)
+        services.evaluator_accreditation_save(
+            accreditation=obj,
+            email=data["evaluator_email"],
+            first_name=data.get("evaluator_first_name", ""),
+            last_name=data.get("evaluator_last_name", ""),
+            cqps=data.get("cqps") or [],
+            actor=request.user,
+        )
 
     def save_related(self, request, form, formsets, change):
         pass  # the CQPs were set by the service

@@ -4,8 +4,11 @@ Admin rights come from branch memberships, not from Django's model permissions, 
 member to a branch is all it takes. Later apps reuse `BranchScopedAdmin` for their models.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Model
+from django.http import HttpResponseRedirect
+
+from cqp.errors import DomainError
 
 from ..models import Branch, Cqp
 from ..permissions import cpnef_branch_ids, member_branch_ids, staff_branch_ids
@@ -58,6 +61,16 @@ class BranchScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self.deletable and self.has_change_permission(request, obj)
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A rule refused the save (a race the form could not see): say so, keep nothing."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:  # raised inside the admin's transaction: rolled back
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
 
     # --- choices -------------------------------------------------------------------------
 

@@ -105,3 +105,55 @@ def test_single_branch_staff_do_not_get_a_branch_column(client, cqp, staff, supe
     client.force_login(superuser)
     response = client.get(reverse("admin:certifications_cqp_changelist"))
     assert "branch" in response.context["cl"].list_display
+
+
+def editor_post_data(client, url):
+    """The référentiel editor's form as a browser would post it back."""
+    data = {"source": "nouvelle source"}
+    for inline in client.get(url).context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
+        if formset.prefix != "units":
+            continue  # the history is read-only: its rows are not posted back
+        for form in formset.forms:
+            for field in form:
+                value = field.value()
+                if value is not None and value is not False:
+                    data[field.html_name] = value
+    return data
+
+
+def test_a_save_after_the_project_left_for_the_cpnef_is_refused(client, cqp, staff):
+    referentiel = cqp.referentiels.get()
+    client.force_login(staff)
+    url = reverse("admin:certifications_referentiel_change", args=[referentiel.pk])
+    data = editor_post_data(client, url)
+    services.cqp_submit(cqp=cqp, actor=staff)  # meanwhile, the project goes to the CPNEF
+
+    assert client.post(url, data).status_code == 403
+    referentiel.refresh_from_db()
+    assert referentiel.source == ""
+
+
+def test_a_rule_refusing_the_save_midway_gives_a_message_and_writes_nothing(
+    client, cqp, staff, monkeypatch
+):
+    """A race the page could not see: the service refuses after the units were saved."""
+    referentiel = cqp.referentiels.get()
+    client.force_login(staff)
+    url = reverse("admin:certifications_referentiel_change", args=[referentiel.pk])
+    data = editor_post_data(client, url)
+    data["units-0-title"] = "Intitulé changé"
+
+    def refuse(**kwargs):
+        raise DomainError("Refusé par une règle.")
+
+    monkeypatch.setattr(services, "unit_set_contents", refuse)
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert "Refusé par une règle." in [str(m) for m in response.wsgi_request._messages]
+    referentiel.refresh_from_db()
+    assert referentiel.source == ""
+    assert not referentiel.units.filter(title="Intitulé changé").exists()
