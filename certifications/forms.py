@@ -103,6 +103,12 @@ class ImportForm(forms.Form):
 class CqpAdminForm(forms.ModelForm):
     """The admin's CQP form; its branch is read-only on change."""
 
+    class Meta:
+        model = Cqp
+        fields = ["branch", "code", "title", "level", "description", "registry_number"]
+        fields += ["registration_end_date", "nsf_codes", "rome_codes", "formacodes"]
+        widgets = {"title": forms.TextInput(attrs={"size": 90, "class": "vLargeTextField"})}
+
     def clean_code(self):
         code = self.cleaned_data["code"]
         cqp = self.instance

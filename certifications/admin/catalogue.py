@@ -194,13 +194,16 @@ class TrainingProviderAdmin(BranchScopedAdmin):
     inlines = [HabilitationInline]
 
     def get_queryset(self, request):
-        # Filtering on the branches relation joins rows: count and list each provider once.
-        qs = (
-            super()
-            .get_queryset(request)
-            .annotate(_habilitations=Count("habilitations", distinct=True))
-        )
-        return qs if request.user.is_superuser else qs.distinct()
+        # Filtering on the branches relation joins rows: count and list each provider once,
+        # and count only the habilitations of the user's branches (a shared provider's other
+        # habilitations are another branch's business).
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs.annotate(_habilitations=Count("habilitations", distinct=True))
+        mine = Q(habilitations__cqp__branch__in=self.visible_branch_ids(request))
+        return qs.annotate(
+            _habilitations=Count("habilitations", filter=mine, distinct=True)
+        ).distinct()
 
     def has_view_permission(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:

@@ -537,3 +537,18 @@ def test_a_referentiel_published_for_the_branch_is_read_only_for_its_staff(
 
     assert page.status_code == 200
     assert SAVE_BUTTON not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_shared_provider_counts_only_the_staffs_branch_habilitations(
+    client, staff, cqp, other_cqp
+):
+    provider = factories.ProviderFactory()
+    provider.branches.add(cqp.branch, other_cqp.branch)
+    factories.HabilitationFactory(provider=provider, cqp=cqp)
+    factories.HabilitationFactory(provider=provider, cqp=other_cqp)
+    factories.HabilitationFactory(provider=provider, cqp=other_cqp)
+    client.force_login(staff)
+    response = client.get(reverse("admin:certifications_trainingprovider_changelist"))
+    rows = list(response.context["cl"].result_list)
+    assert [(p.pk, p._habilitations) for p in rows] == [(provider.pk, 1)]
