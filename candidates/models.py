@@ -1,1 +1,313 @@
-"""Models arrive with the candidates, evaluators and juries issues."""
+"""What happens to one candidate: profile, dossiers and their events, pieces, acquired units."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from certifications.models import CompetenceUnit, Cqp, Referentiel, TrainingProvider
+from cqp.models import LifecycleEvent
+from cqp.validators import validate_siret
+
+
+class Candidate(models.Model):
+    """A candidate's identity as printed on a certificate, contact details and situation."""
+
+    class Situation(models.TextChoices):
+        JOB_SEEKER = "job_seeker", _("Job seeker")
+        INITIAL_TRAINING = "initial_training", _("Young person in initial training")
+        EMPLOYEE = "employee", _("Employee")
+        OTHER = "other", _("Other")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="candidate",
+    )
+    first_name = models.CharField(_("first names"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_place = models.CharField(_("birth place"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=150, blank=True)
+    situation = models.CharField(
+        _("situation"), max_length=20, choices=Situation.choices, blank=True
+    )
+    employer_name = models.CharField(_("employer"), max_length=255, blank=True)
+    employer_siret = models.CharField(
+        _("employer's SIRET"), max_length=14, blank=True, validators=[validate_siret]
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.last_name.upper()} {self.first_name}"
+
+    @property
+    def email(self):
+        return self.user.email
+
+    @property
+    def identity_is_complete(self) -> bool:
+        """Everything a certificate prints is known."""
+        return bool(self.first_name and self.last_name and self.birth_date and self.birth_place)
+
+
+class DossierStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    ADMISSIBLE = "admissible", _("Admissible")
+    INADMISSIBLE = "inadmissible", _("Inadmissible")
+    POSITIONING = "positioning", _("Positioning")
+    VAE = "vae", _("VAE pathway")
+    TRAINING = "training", _("Training pathway")
+    EVALUATION = "evaluation", _("Evaluation")
+    READY_FOR_JURY = "ready_for_jury", _("Ready for the jury")
+    IN_JURY = "in_jury", _("Before the jury")
+    CERTIFIED = "certified", _("Certified")
+    PARTIALLY_VALIDATED = "partially_validated", _("Partially validated")
+    NOT_VALIDATED = "not_validated", _("Not validated")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ARCHIVED = "archived", _("Archived")
+
+
+FINAL_DECISION_STATUSES = frozenset(
+    {DossierStatus.CERTIFIED, DossierStatus.PARTIALLY_VALIDATED, DossierStatus.NOT_VALIDATED}
+)
+CLOSED_STATUSES = FINAL_DECISION_STATUSES | {
+    DossierStatus.INADMISSIBLE,
+    DossierStatus.WITHDRAWN,
+    DossierStatus.ARCHIVED,
+}
+OPEN_STATUSES = frozenset(set(DossierStatus.values) - CLOSED_STATUSES)
+
+
+class Funding(models.TextChoices):
+    CONTRAT_PRO = "contrat_pro", _("Contrat de professionnalisation")
+    PDC = "pdc", _("Plan de développement des compétences")
+    PRO_A = "pro_a", _("Pro-A")
+    CPF = "cpf", _("CPF")
+    PERSONAL = "personal", _("Personal funding")
+    OTHER = "other", _("Other")
+
+
+class Pathway(models.TextChoices):
+    VAE = "vae", _("VAE")
+    TRAINING = "training", _("Training")
+
+
+class DossierQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Dossier(models.Model):
+    """One candidate's path to one CQP, from opening to the jury's decision."""
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name=_("candidate"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    cqp = models.ForeignKey(
+        Cqp, verbose_name=_("CQP"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    referentiel = models.ForeignKey(
+        Referentiel,
+        verbose_name=_("référentiel version"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        help_text=_("Pinned when the dossier opens: the candidate is assessed against it."),
+    )
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    funding = models.CharField(_("funding"), max_length=20, choices=Funding.choices)
+    pathway = models.CharField(_("pathway"), max_length=10, choices=Pathway.choices, blank=True)
+    vae_requested_on = models.DateField(
+        _("VAE eligibility requested on"),
+        null=True,
+        blank=True,
+        help_text=_("Counts for the yearly limits of R335-7."),
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_dossiers",
+    )
+    training_provider = models.ForeignKey(
+        TrainingProvider,
+        verbose_name=_("training provider"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+    )
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("previous attempt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_attempts",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=DossierStatus.choices, default=DossierStatus.DRAFT
+    )
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    completeness_checked_at = models.DateTimeField(_("declared complete"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "cqp"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="dossier_one_open_per_candidate_and_cqp",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "cqp"])]
+
+    def __str__(self):
+        return f"{self.reference} — {self.candidate} — {self.cqp.code}"
+
+    def get_absolute_url(self):
+        return reverse("candidates:dossier_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class DossierEvent(LifecycleEvent):
+    """A step of the dossier: its audit trail and the candidate's timeline."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+
+
+def document_path(document, filename):
+    """A stored name of our own: never the uploader's (path tricks, clashes, personal data)."""
+    suffix = PurePath(filename).suffix.lower()
+    return f"dossiers/{document.dossier_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class DossierDocument(models.Model):
+    """A piece of the dossier (pièce justificative): PDF, PNG or JPEG, private."""
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", _("Identity document")
+        CV = "cv", _("CV")
+        EMPLOYER_ATTESTATION = "employer_attestation", _("Employer attestation")
+        TRAINING_CERTIFICATE = "training_certificate", _("Training certificates")
+        VAE_BOOKLET = "vae_booklet", _("VAE booklet")
+        OTHER = "other", _("Other")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(_("type"), max_length=30)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("piece")
+        verbose_name_plural = _("pieces")
+        ordering = ["kind", "uploaded_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.original_name}"
+
+    def get_absolute_url(self):
+        return reverse("candidates:document_download", args=[self.dossier_id, self.pk])
+
+
+class AcquiredUnit(models.Model):
+    """A unit the candidate holds for good, with the decision (dossier) and date that granted it."""
+
+    candidate = models.ForeignKey(
+        Candidate,
+        verbose_name=_("candidate"),
+        on_delete=models.PROTECT,
+        related_name="acquired_units",
+    )
+    unit = models.ForeignKey(
+        CompetenceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("granted by the decision on"),
+        on_delete=models.PROTECT,
+        related_name="granted_units",
+    )
+    acquired_on = models.DateField(_("acquired on"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("acquired unit")
+        verbose_name_plural = _("acquired units")
+        ordering = ["acquired_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "unit"], name="acquired_unit_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.candidate} — {self.unit.code}"
+
+
+class CarriedOverUnit(models.Model):
+    """A unit of the dossier's version the candidate already holds: never assessed again."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="carried_over"
+    )
+    unit = models.ForeignKey(
+        CompetenceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    acquired = models.ForeignKey(
+        AcquiredUnit,
+        verbose_name=_("held as"),
+        on_delete=models.PROTECT,
+        related_name="carried_into",
+    )
+
+    class Meta:
+        verbose_name = _("unit carried over")
+        verbose_name_plural = _("units carried over")
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "unit"], name="carried_over_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier.reference} — {self.unit.code}"

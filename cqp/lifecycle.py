@@ -19,7 +19,7 @@ from .errors import TransitionNotAllowed
 class Transition:
     action: str
     sources: frozenset
-    target: str
+    target: str | None  # None: the status stays (an event on record, e.g. a reassignment)
     label: str  # lazy translated verb shown on buttons
 
 
@@ -48,7 +48,7 @@ class Lifecycle:
         return [t for t in self.transitions if status in t.sources]
 
     def targets_from(self, status: str) -> set[str]:
-        return {t.target for t in self.actions_from(status)}
+        return {t.target or status for t in self.actions_from(status)}
 
     def status_label(self, status: str) -> str:
         choices = dict(self.model._meta.get_field(self.status_field).choices)
@@ -84,9 +84,10 @@ def apply_transition(
             )
         if guard is not None:
             guard(locked)
-        setattr(locked, lifecycle.status_field, transition.target)
+        target = transition.target or current
+        setattr(locked, lifecycle.status_field, target)
         update_fields = [lifecycle.status_field]
-        if hasattr(locked, "status_changed_at"):
+        if hasattr(locked, "status_changed_at") and target != current:
             locked.status_changed_at = timezone.now()
             update_fields.append("status_changed_at")
         for name, value in (changes or {}).items():
@@ -97,7 +98,7 @@ def apply_transition(
             **{lifecycle.subject_field: locked},
             action=transition.action,
             from_status=current,
-            to_status=transition.target,
+            to_status=target,
             actor=actor,
             comment=comment,
         )

@@ -1,0 +1,99 @@
+"""The dossier's one lifecycle: every step from opening to the jury's decision.
+
+Later issues act on this same table (the evaluator's pathway and assessments, the jury's
+decisions); the actions are defined here once, with who may take them.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from cqp.lifecycle import Lifecycle, Transition
+
+from .models import FINAL_DECISION_STATUSES, OPEN_STATUSES, Dossier, DossierEvent, DossierStatus
+
+S = DossierStatus
+# Pieces are added, replaced or deleted while the candidate prepares or completes the dossier
+# (and the VAE booklet during the VAE pathway).
+PIECES_EDITABLE = frozenset({S.DRAFT, S.INCOMPLETE, S.VAE})
+
+# Withdrawal by the candidate is possible until the dossier is on a jury's agenda.
+WITHDRAWABLE = frozenset(OPEN_STATUSES - {S.IN_JURY})
+
+DOSSIER_LIFECYCLE = Lifecycle(
+    model=Dossier,
+    event_model=DossierEvent,
+    subject_field="dossier",
+    transitions=[
+        # candidate
+        Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, _("Submit the dossier")),
+        Transition(
+            "resubmit", frozenset({S.INCOMPLETE}), S.SUBMITTED, _("Send the completed dossier")
+        ),
+        Transition("withdraw", WITHDRAWABLE, S.WITHDRAWN, _("Withdraw")),
+        # branch staff: admissibility
+        Transition(
+            "declare_complete", frozenset({S.SUBMITTED}), S.SUBMITTED, _("Declare complete")
+        ),
+        Transition(
+            "declare_incomplete", frozenset({S.SUBMITTED}), S.INCOMPLETE, _("Declare incomplete")
+        ),
+        Transition(
+            "declare_admissible", frozenset({S.SUBMITTED}), S.ADMISSIBLE, _("Declare admissible")
+        ),
+        Transition(
+            "declare_inadmissible",
+            frozenset({S.SUBMITTED}),
+            S.INADMISSIBLE,
+            _("Declare inadmissible"),
+        ),
+        Transition(
+            "assign_evaluator", frozenset({S.ADMISSIBLE}), S.POSITIONING, _("Assign an evaluator")
+        ),
+        Transition(
+            "reassign_evaluator",
+            frozenset({S.POSITIONING, S.VAE, S.TRAINING, S.EVALUATION}),
+            None,  # the status stays: see `stays`
+            _("Assign another evaluator"),
+        ),
+        Transition("archive", OPEN_STATUSES, S.ARCHIVED, _("Archive")),
+        # evaluator
+        Transition("choose_vae", frozenset({S.POSITIONING}), S.VAE, _("Orient towards the VAE")),
+        Transition(
+            "choose_training", frozenset({S.POSITIONING}), S.TRAINING, _("Orient towards training")
+        ),
+        Transition(
+            "start_evaluation",
+            frozenset({S.VAE, S.TRAINING}),
+            S.EVALUATION,
+            _("Start the evaluation"),
+        ),
+        Transition(
+            "declare_ready",
+            frozenset({S.EVALUATION}),
+            S.READY_FOR_JURY,
+            _("Declare ready for the jury"),
+        ),
+        Transition("add_piece", PIECES_EDITABLE, None, _("Add a piece")),
+        Transition("replace_piece", PIECES_EDITABLE, None, _("Replace a piece")),
+        Transition("delete_piece", PIECES_EDITABLE, None, _("Delete a piece")),
+        # system: data minimisation once the decision is final
+        Transition("erase_identity", FINAL_DECISION_STATUSES, None, _("Delete the identity piece")),
+        # jury (sessions)
+        Transition(
+            "put_on_agenda", frozenset({S.READY_FOR_JURY}), S.IN_JURY, _("Put on a jury's agenda")
+        ),
+        Transition(
+            "remove_from_agenda",
+            frozenset({S.IN_JURY}),
+            S.READY_FOR_JURY,
+            _("Remove from the agenda"),
+        ),
+        Transition("certify", frozenset({S.IN_JURY}), S.CERTIFIED, _("Certify")),
+        Transition(
+            "validate_partially",
+            frozenset({S.IN_JURY}),
+            S.PARTIALLY_VALIDATED,
+            _("Validate partially"),
+        ),
+        Transition("not_validate", frozenset({S.IN_JURY}), S.NOT_VALIDATED, _("Not validate")),
+    ],
+)

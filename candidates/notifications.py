@@ -1,0 +1,80 @@
+"""E-mails of the dossier's lifecycle, queued in the service's transaction (outbox)."""
+
+from django.urls import reverse
+
+from certifications.models import BranchMembership
+from cqp.mail import queue_email
+
+from .lifecycles import DOSSIER_LIFECYCLE
+
+# Steps the candidate hears about (the others are internal to the branch or the jury).
+CANDIDATE_ACTIONS = frozenset(
+    {
+        "submit",
+        "resubmit",
+        "declare_incomplete",
+        "declare_admissible",
+        "declare_inadmissible",
+        "assign_evaluator",
+        "choose_vae",
+        "choose_training",
+        "start_evaluation",
+        "declare_ready",
+        "put_on_agenda",
+        "certify",
+        "validate_partially",
+        "not_validate",
+        "archive",
+        "withdraw",
+    }
+)
+
+
+def dossier_step(dossier, action: str, comment: str = "") -> None:
+    """Tell the candidate what happened to their dossier, with the link to it."""
+    if action not in CANDIDATE_ACTIONS:
+        return
+    queue_email(
+        to=[dossier.candidate.user.email],
+        template="emails/candidates/dossier_step",
+        context={
+            "dossier": dossier,
+            "action": DOSSIER_LIFECYCLE.get(action).label,
+            "status": dossier.get_status_display(),
+            "comment": comment,
+            "path": reverse("candidates:dossier_detail", args=[dossier.pk]),
+        },
+    )
+
+
+def dossier_submitted_to_staff(dossier, *, resubmitted: bool) -> None:
+    """Tell the branch's staff a dossier awaits its admissibility check."""
+    queue_email(
+        to=BranchMembership.objects.filter(
+            branch_id=dossier.cqp.branch_id,
+            role=BranchMembership.BranchRole.STAFF,
+            user__is_active=True,
+        ).values_list("user__email", flat=True),
+        template="emails/candidates/dossier_submitted_staff",
+        context={
+            "dossier": dossier,
+            "resubmitted": resubmitted,
+            "path": reverse("admin:candidates_dossier_change", args=[dossier.pk]),
+        },
+    )
+
+
+def account_confirmation(user, path: str) -> None:
+    queue_email(
+        to=[user.email],
+        template="emails/candidates/confirm_email",
+        context={"user": user, "path": path},
+    )
+
+
+def account_invitation(user, path: str, branch) -> None:
+    queue_email(
+        to=[user.email],
+        template="emails/candidates/invitation",
+        context={"user": user, "path": path, "branch": branch},
+    )

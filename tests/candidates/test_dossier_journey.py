@@ -1,0 +1,70 @@
+"""The dossier's whole path through the services, from opening to the jury's decision."""
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from candidates import services
+from candidates.models import AcquiredUnit, DossierDocument, DossierStatus
+from tests.candidates.conftest import pdf
+
+S = DossierStatus
+
+
+def test_a_dossier_goes_from_opening_to_a_partial_validation_and_a_new_attempt(
+    candidate, open_cqp, staff, evaluator, django_capture_on_commit_callbacks
+):
+    user = candidate.user
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = services.dossier_open(
+            candidate=candidate, cqp=open_cqp, funding="cpf", actor=user
+        )
+        assert dossier.status == S.DRAFT and dossier.reference.startswith(
+            f"{timezone.localdate():%Y}-"
+        )
+        services.document_upload(
+            dossier=dossier, kind=DossierDocument.Kind.IDENTITY, upload=pdf(), actor=user
+        )
+        services.dossier_submit(dossier=dossier, actor=user)
+        services.dossier_declare_incomplete(dossier=dossier, actor=staff, comment="CV manquant.")
+        services.document_upload(dossier=dossier, kind="cv", upload=pdf("cv.pdf"), actor=user)
+        services.dossier_resubmit(dossier=dossier, actor=user)
+        services.dossier_declare_complete(dossier=dossier, actor=staff)
+        services.dossier_declare_admissible(dossier=dossier, actor=staff)
+        services.dossier_assign_evaluator(dossier=dossier, evaluator=evaluator, actor=staff)
+        services.dossier_choose_pathway(dossier=dossier, pathway="vae", actor=evaluator)
+        services.dossier_start_evaluation(dossier=dossier, actor=evaluator)
+        services.dossier_declare_ready(dossier=dossier, actor=evaluator)
+        services.dossier_put_on_agenda(dossier=dossier, actor=None)
+        first_unit = dossier.referentiel.units.order_by("order").first()
+        services.dossier_record_decision(
+            dossier=dossier,
+            outcome=S.PARTIALLY_VALIDATED,
+            validated_units=[first_unit],
+            decided_on=timezone.localdate(),
+            actor=None,
+            comment="Bloc 2 à retravailler.",
+        )
+    dossier.refresh_from_db()
+    assert dossier.status == S.PARTIALLY_VALIDATED
+    assert list(
+        AcquiredUnit.objects.filter(candidate=candidate).values_list("unit", flat=True)
+    ) == [first_unit.pk]
+    assert not dossier.documents.filter(kind=DossierDocument.Kind.IDENTITY).exists()
+    actions = list(dossier.events.values_list("action", flat=True))
+    assert actions[0] == "open" and actions[-1] == "erase_identity"
+    assert "validate_partially" in actions
+    assert any(user.email in m.to for m in mail.outbox)
+    assert any(staff.email in m.to for m in mail.outbox)
+
+    again = services.dossier_open(candidate=candidate, cqp=open_cqp, funding="cpf", actor=user)
+    assert again.previous == dossier
+    assert list(again.carried_over.values_list("unit", flat=True)) == [first_unit.pk]
+
+
+def test_a_second_open_dossier_on_the_same_cqp_is_refused(candidate, open_cqp):
+    services.dossier_open(candidate=candidate, cqp=open_cqp, funding="cpf", actor=candidate.user)
+    with pytest.raises(services.DomainError):
+        services.dossier_open(
+            candidate=candidate, cqp=open_cqp, funding="cpf", actor=candidate.user
+        )
