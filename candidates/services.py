@@ -24,6 +24,7 @@ from certifications.models import (
 from certifications.permissions import is_branch_staff
 from cqp.errors import ActionNotPermitted, DomainError
 from cqp.lifecycle import apply_transition
+from cqp.models import OutgoingEmail
 
 from . import notifications
 from .lifecycles import DOSSIER_LIFECYCLE
@@ -70,7 +71,14 @@ def candidate_register(*, email: str, password: str, first_name: str, last_name:
     user_model = get_user_model()
     email = user_model.objects.normalize_email(email).strip().lower()
     with transaction.atomic():
-        if user_model.objects.filter(email__iexact=email).exists():
+        existing = user_model.objects.filter(email__iexact=email).first()
+        if existing is not None:
+            unconfirmed = Candidate.objects.filter(user=existing, user__is_active=False).first()
+            if unconfirmed is not None:
+                # Registering again before confirming: send the link again (the first one
+                # may be lost or expired), at most once every few minutes.
+                _resend_confirmation(existing)
+                return unconfirmed
             raise DomainError(_("An account already exists with this e-mail address."))
         user = user_model.objects.create_user(
             email, password, first_name=first_name, last_name=last_name, is_active=False
@@ -78,6 +86,17 @@ def candidate_register(*, email: str, password: str, first_name: str, last_name:
         candidate = Candidate.objects.create(user=user, first_name=first_name, last_name=last_name)
         notifications.account_confirmation(user, _token_path("candidates:confirm_email", user))
     return candidate
+
+
+CONFIRMATION_RESEND_DELAY = datetime.timedelta(minutes=10)
+
+
+def _resend_confirmation(user) -> None:
+    recent = OutgoingEmail.objects.filter(
+        to=user.email, created_at__gte=timezone.now() - CONFIRMATION_RESEND_DELAY
+    )
+    if not recent.exists():
+        notifications.account_confirmation(user, _token_path("candidates:confirm_email", user))
 
 
 def candidate_confirm_email(*, user) -> None:
