@@ -613,6 +613,7 @@ def document_replace(*, document: DossierDocument, upload, actor) -> DossierDocu
 def document_delete(*, document: DossierDocument, actor) -> None:
     dossier = document.dossier
     _require_owner(actor, dossier)
+    _require_piece_kind_allowed(dossier, document.kind)
     name, storage = document.file.name, document.file.storage
     with transaction.atomic():
         apply_transition(
