@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -28,7 +29,7 @@ from certifications.permissions import member_branch_ids, staff_branch_ids
 from cqp.errors import DomainError
 
 from . import services
-from .lifecycles import DOSSIER_LIFECYCLE
+from .lifecycles import DOSSIER_LIFECYCLE, step_label
 from .models import Candidate, CarriedOverUnit, Dossier, DossierDocument, DossierEvent
 from .permissions import is_dossier_staff
 
@@ -112,8 +113,21 @@ class DossierActionForm(forms.Form):
 
 class DocumentInline(ReadOnlyInline):
     model = DossierDocument
-    fields = ["kind", "original_name", "content_type", "size", "uploaded_at", "uploader", "link"]
+    fields = [
+        "kind",
+        "original_name",
+        "content_type",
+        "file_size",
+        "uploaded_at",
+        "uploader",
+        "link",
+    ]
     readonly_fields = fields
+    view_on_site = False  # the download link below is the way to the file
+
+    @admin.display(description=gettext_lazy("size"))
+    def file_size(self, document):
+        return filesizeformat(document.size)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
@@ -130,6 +144,7 @@ class DocumentInline(ReadOnlyInline):
 
 class CarriedOverInline(ReadOnlyInline):
     model = CarriedOverUnit
+    view_on_site = False
     fields = ["unit", "acquired_on", "granted_by"]
     readonly_fields = fields
 
@@ -150,11 +165,9 @@ class DossierEventInline(EventInline):
     model = DossierEvent
     lifecycle = DOSSIER_LIFECYCLE
 
-    @admin.display(description=gettext_lazy("action"))
+    @admin.display(description=gettext_lazy("step"))
     def action_label(self, event):
-        if event.action == "open":  # not a transition: the dossier's first event
-            return _("Opened")
-        return super().action_label(event)
+        return step_label(event.action)
 
 
 # --- dossiers -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ class CandidatesConfig(AppConfig):
     verbose_name = _("Candidates and dossiers")
 
     def ready(self):
+        from certifications.permissions import has_accreditation
         from cqp.roles import Role, Space, register_space
 
         from .permissions import candidate_of
@@ -19,5 +20,16 @@ class CandidatesConfig(AppConfig):
                 url_name="candidates:dossier_list",
                 includes=lambda user: candidate_of(user) is not None,
                 order=10,
+            )
+        )
+        # Replaces the catalogue's evaluator space: the assigned dossiers come first.
+        register_space(
+            Space(
+                role=Role.EVALUATOR,
+                title=_("Evaluator"),
+                description=_("The dossiers assigned to you and your accreditations."),
+                url_name="evaluators:dossier_list",
+                includes=has_accreditation,
+                order=20,
             )
         )

@@ -97,3 +97,41 @@ DOSSIER_LIFECYCLE = Lifecycle(
         Transition("not_validate", frozenset({S.IN_JURY}), S.NOT_VALIDATED, _("Not validate")),
     ],
 )
+
+# How each step reads once done: the timeline, the e-mails' subjects, the admin's history.
+STEP_LABELS = {
+    "open": _("Dossier opened"),
+    "submit": _("Dossier submitted"),
+    "resubmit": _("Completed dossier sent again"),
+    "withdraw": _("Dossier withdrawn"),
+    "declare_complete": _("Dossier declared complete"),
+    "declare_incomplete": _("Dossier declared incomplete"),
+    "declare_admissible": _("Dossier declared admissible"),
+    "declare_inadmissible": _("Dossier declared inadmissible"),
+    "assign_evaluator": _("Evaluator assigned"),
+    "reassign_evaluator": _("Another evaluator assigned"),
+    "archive": _("Dossier archived"),
+    "choose_vae": _("Oriented towards the VAE"),
+    "choose_training": _("Oriented towards training"),
+    "start_evaluation": _("Evaluation started"),
+    "declare_ready": _("Declared ready for the jury"),
+    "put_on_agenda": _("Put on a jury's agenda"),
+    "remove_from_agenda": _("Removed from the jury's agenda"),
+    "certify": _("CQP awarded by the jury"),
+    "validate_partially": _("Partially validated by the jury"),
+    "not_validate": _("Not validated by the jury"),
+    "add_piece": _("Piece added"),
+    "replace_piece": _("Piece replaced"),
+    "delete_piece": _("Piece deleted"),
+    "erase_identity": _("Identity piece deleted"),
+}
+
+
+def step_label(action: str) -> str:
+    """A step as it reads once done ("Dossier submitted"), for people rather than buttons."""
+    if action in STEP_LABELS:
+        return str(STEP_LABELS[action])
+    try:
+        return str(DOSSIER_LIFECYCLE.get(action).label)
+    except KeyError:
+        return action

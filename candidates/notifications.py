@@ -5,7 +5,7 @@ from django.urls import reverse
 from certifications.models import BranchMembership
 from cqp.mail import queue_email
 
-from .lifecycles import DOSSIER_LIFECYCLE
+from .lifecycles import step_label
 
 # Steps the candidate hears about (the others are internal to the branch or the jury).
 CANDIDATE_ACTIONS = frozenset(
@@ -39,7 +39,7 @@ def dossier_step(dossier, action: str, comment: str = "") -> None:
         template="emails/candidates/dossier_step",
         context={
             "dossier": dossier,
-            "action": DOSSIER_LIFECYCLE.get(action).label,
+            "action": step_label(action),
             "status": dossier.get_status_display(),
             "comment": comment,
             "path": reverse("candidates:dossier_detail", args=[dossier.pk]),
@@ -77,4 +77,17 @@ def account_invitation(user, path: str, branch) -> None:
         to=[user.email],
         template="emails/candidates/invitation",
         context={"user": user, "path": path, "branch": branch},
+    )
+
+
+def evaluator_assigned(dossier) -> None:
+    """Tell the evaluator a dossier was assigned to them."""
+    queue_email(
+        to=[dossier.evaluator.email],
+        template="emails/candidates/evaluator_assigned",
+        context={
+            "dossier": dossier,
+            "path": reverse("candidates:dossier_detail", args=[dossier.pk]),
+            "list_path": reverse("evaluators:dossier_list"),
+        },
     )

@@ -1,9 +1,8 @@
 """Reads for the candidate's pages, each with a query count that does not grow with the rows."""
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
-from .lifecycles import DOSSIER_LIFECYCLE
+from .lifecycles import DOSSIER_LIFECYCLE, step_label
 from .models import AcquiredUnit, Candidate, Dossier, DossierEvent
 
 
@@ -16,21 +15,11 @@ def candidate_dossiers(candidate: Candidate) -> QuerySet[Dossier]:
     )
 
 
-def event_label(action: str) -> str:
-    """A human label for a timeline step."""
-    if action == "open":
-        return _("Dossier opened")
-    try:
-        return str(DOSSIER_LIFECYCLE.get(action).label)
-    except KeyError:
-        return action
-
-
 def dossier_timeline(dossier: Dossier) -> list[DossierEvent]:
     """The dossier's events, oldest first, each with `label` and `status_label` set."""
     events = list(dossier.events.order_by("created_at", "id"))
     for event in events:
-        event.label = event_label(event.action)
+        event.label = step_label(event.action)
         event.status_label = DOSSIER_LIFECYCLE.status_label(event.to_status)
     return events
 
@@ -53,4 +42,13 @@ def candidate_acquired_units(candidate: Candidate) -> QuerySet[AcquiredUnit]:
     """Every unit the candidate holds, across dossiers, with its CQP and version."""
     return candidate.acquired_units.select_related("unit__referentiel__cqp", "dossier").order_by(
         "acquired_on", "id"
+    )
+
+
+def assigned_dossiers(user) -> QuerySet[Dossier]:
+    """The dossiers assigned to `user` as evaluator, most recently moved first."""
+    return (
+        Dossier.objects.filter(evaluator=user)
+        .select_related("candidate", "cqp")
+        .order_by("-status_changed_at", "-id")
     )

@@ -229,7 +229,9 @@ def dossier_open(*, candidate: Candidate, cqp: Cqp, funding: str, actor) -> Doss
             raise DomainError(_("You already have a dossier in progress for this CQP."))
         referentiel = cqp.referentiels.get(status=ReferentielStatus.PUBLISHED)
         previous = (
-            Dossier.objects.filter(candidate=candidate, cqp=cqp).order_by("-created_at").first()
+            Dossier.objects.filter(candidate=candidate, cqp=cqp)
+            .order_by("-created_at", "-id")
+            .first()
         )
         try:
             with transaction.atomic():
@@ -374,14 +376,17 @@ def _evaluator_guard(evaluator):
 def dossier_assign_evaluator(*, dossier: Dossier, evaluator, actor, comment: str = "") -> Dossier:
     """Staff assign an accredited evaluator; the positioning starts."""
     _require_staff(actor, dossier)
-    return _step(
-        dossier,
-        "assign_evaluator",
-        actor=actor,
-        comment=comment or _("Evaluator: %s.") % evaluator,
-        guard=_evaluator_guard(evaluator),
-        changes={"evaluator": evaluator},
-    )
+    with transaction.atomic():
+        moved = _step(
+            dossier,
+            "assign_evaluator",
+            actor=actor,
+            comment=comment or _("Evaluator: %s.") % evaluator,
+            guard=_evaluator_guard(evaluator),
+            changes={"evaluator": evaluator},
+        )
+        notifications.evaluator_assigned(moved)
+    return moved
 
 
 def dossier_reassign_evaluator(*, dossier: Dossier, evaluator, actor, comment: str) -> Dossier:
@@ -391,14 +396,17 @@ def dossier_reassign_evaluator(*, dossier: Dossier, evaluator, actor, comment: s
         raise DomainError(_("Give the reason for the change of evaluator."))
     if evaluator.pk == dossier.evaluator_id:
         raise DomainError(_("This evaluator is already assigned."))
-    return _step(
-        dossier,
-        "reassign_evaluator",
-        actor=actor,
-        comment=comment,
-        guard=_evaluator_guard(evaluator),
-        changes={"evaluator": evaluator},
-    )
+    with transaction.atomic():
+        moved = _step(
+            dossier,
+            "reassign_evaluator",
+            actor=actor,
+            comment=comment,
+            guard=_evaluator_guard(evaluator),
+            changes={"evaluator": evaluator},
+        )
+        notifications.evaluator_assigned(moved)
+    return moved
 
 
 def dossier_archive(*, dossier: Dossier, actor, comment: str) -> Dossier:

@@ -37,6 +37,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalogue/", include("certifications.urls")),
     path("candidat/", include("candidates.urls")),
+    path("evaluateur/", include("candidates.evaluator_urls")),
     path("media/", include("certifications.media_urls")),
     path("admin/", admin.site.urls),
 ]

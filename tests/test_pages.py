@@ -147,7 +147,7 @@ def test_the_home_page_presents_the_product_to_anonymous_visitors(client):
         ("staff", "/admin/"),
         ("superuser", "/admin/"),
         ("cpnef", "/catalogue/cpnef/"),
-        ("evaluator", "/catalogue/accreditations/"),
+        ("evaluator", "/evaluateur/"),
     ],
 )
 def test_the_home_page_sends_a_single_space_user_to_their_space(
@@ -172,7 +172,7 @@ def test_the_home_page_lists_a_card_per_space_for_a_user_with_several(client, br
     html = response.content.decode()
     assert html.count('class="card card--link"') == 2
     assert 'href="/catalogue/cpnef/"' in html
-    assert 'href="/catalogue/accreditations/"' in html
+    assert 'href="/evaluateur/"' in html
 
 
 @pytest.mark.django_db

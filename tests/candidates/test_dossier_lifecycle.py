@@ -322,9 +322,15 @@ def test_it_allows_each_transition_from_each_of_its_sources(
         assert event.comment == COMMENT
     to_candidate = [m for m in mail.outbox if m.to == [cast.user.email]]
     to_staff = [m for m in mail.outbox if cast.staff.email in m.to]
+    new_evaluator = {
+        "assign_evaluator": cast.evaluator,
+        "reassign_evaluator": cast.second_evaluator,
+    }.get(action)
+    to_evaluator = [m for m in mail.outbox if new_evaluator and m.to == [new_evaluator.email]]
     assert len(to_candidate) == (1 if action in CANDIDATE_ACTIONS else 0)
     assert len(to_staff) == (1 if action in ("submit", "resubmit") else 0)
-    assert len(mail.outbox) == len(to_candidate) + len(to_staff)
+    assert len(to_evaluator) == (1 if new_evaluator else 0)
+    assert len(mail.outbox) == len(to_candidate) + len(to_staff) + len(to_evaluator)
 
 
 @pytest.mark.parametrize(("action", "status"), REFUSED)
