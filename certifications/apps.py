@@ -31,13 +31,3 @@ class CertificationsConfig(AppConfig):
                 order=50,
             )
         )
-        register_space(
-            Space(
-                role=Role.EVALUATOR,
-                title=_("Evaluator"),
-                description=_("Your accreditations and, soon, the dossiers assigned to you."),
-                url_name="certifications:my_accreditations",
-                includes=permissions.has_accreditation,
-                order=20,
-            )
-        )

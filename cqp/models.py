@@ -99,7 +99,8 @@ class LifecycleEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.action}: {self.from_status} → {self.to_status}"
+        # Shown as each history row's title in the admin: a date reads in every language.
+        return timezone.localtime(self.created_at).strftime("%d/%m/%Y %H:%M")
 
 
 class OutgoingEmail(models.Model):

@@ -297,7 +297,7 @@ def test_submitting_without_identity_piece_is_refused_with_a_clear_message(
     client.force_login(candidate.user)
     response = client.post(reverse("candidates:dossier_submit", args=[dossier.pk]))
     shown = _follow_messages(client, response)
-    assert any("identity document" in m or "pièce d'identité" in m for m in shown), shown
+    assert any("identity document" in m or "pièce d’identité" in m for m in shown), shown
     dossier.refresh_from_db()
     assert dossier.status == S.DRAFT
 
