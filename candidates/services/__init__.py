@@ -1,0 +1,80 @@
+"""Every write about a candidate: account, profile, dossiers and their steps, pieces, units.
+
+Split by who acts: `accounts` (the candidate's account and profile), `dossiers` (the candidate's
+and the branch staff's steps), `pathway` (the evaluator's), `decisions` (the jury's, called by
+the juries app), `pieces` (uploads), `units` (acquired units and carry-over).
+"""
+
+from cqp.errors import DomainError
+
+from .accounts import (
+    PROFILE_FIELDS,
+    candidate_confirm_email,
+    candidate_invite,
+    candidate_register,
+    candidate_update_profile,
+)
+from .decisions import (
+    DECISION_ACTIONS,
+    dossier_put_on_agenda,
+    dossier_record_decision,
+    dossier_remove_from_agenda,
+)
+from .dossiers import (
+    accreditation_valid_for,
+    dossier_archive,
+    dossier_assign_evaluator,
+    dossier_declare_admissible,
+    dossier_declare_complete,
+    dossier_declare_inadmissible,
+    dossier_declare_incomplete,
+    dossier_open,
+    dossier_reassign_evaluator,
+    dossier_resubmit,
+    dossier_submit,
+    dossier_withdraw,
+)
+from .pathway import (
+    VAE_CERTIFICATIONS_PER_YEAR,
+    dossier_choose_pathway,
+    dossier_declare_ready,
+    dossier_start_evaluation,
+    vae_quota_problem,
+)
+from .pieces import document_delete, document_replace, document_upload
+from .units import equivalent_units, units_held_for
+
+__all__ = [
+    "DECISION_ACTIONS",
+    "PROFILE_FIELDS",
+    "VAE_CERTIFICATIONS_PER_YEAR",
+    "DomainError",
+    "accreditation_valid_for",
+    "candidate_confirm_email",
+    "candidate_invite",
+    "candidate_register",
+    "candidate_update_profile",
+    "document_delete",
+    "document_replace",
+    "document_upload",
+    "dossier_archive",
+    "dossier_assign_evaluator",
+    "dossier_choose_pathway",
+    "dossier_declare_admissible",
+    "dossier_declare_complete",
+    "dossier_declare_inadmissible",
+    "dossier_declare_incomplete",
+    "dossier_declare_ready",
+    "dossier_open",
+    "dossier_put_on_agenda",
+    "dossier_reassign_evaluator",
+    "dossier_record_decision",
+    "dossier_remove_from_agenda",
+    "dossier_resubmit",
+    "dossier_start_evaluation",
+    "dossier_submit",
+    "dossier_withdraw",
+    "equivalent_units",
+    "units_held_for",
+    "vae_quota_problem",
+]

@@ -1,0 +1,62 @@
+"""Every write to the catalogue: branches and roles, CQP projects and CPNEF decisions,
+référentiel versions and their units, evaluator accreditations."""
+
+from .branches import (
+    branch_create,
+    evaluator_accreditation_save,
+    membership_grant,
+    membership_revoke,
+)
+from .cqps import (
+    CQP_EDITABLE_FIELDS,
+    OUTCOME_ACTIONS,
+    cpnef_decision_record,
+    cqp_archive,
+    cqp_create,
+    cqp_reinstate,
+    cqp_resubmit,
+    cqp_submit,
+    cqp_suspend,
+    cqp_update,
+    cqps_archive_expired,
+)
+from .referentiels import (
+    check_unit_equivalence,
+    referentiel_create_draft,
+    referentiel_new_version,
+    referentiel_publish,
+    referentiel_retire,
+    referentiel_update_source,
+    unit_delete,
+    unit_equivalence_declare,
+    unit_save,
+    unit_set_contents,
+)
+
+__all__ = [
+    "CQP_EDITABLE_FIELDS",
+    "OUTCOME_ACTIONS",
+    "branch_create",
+    "check_unit_equivalence",
+    "cpnef_decision_record",
+    "cqp_archive",
+    "cqp_create",
+    "cqp_reinstate",
+    "cqp_resubmit",
+    "cqp_submit",
+    "cqp_suspend",
+    "cqp_update",
+    "cqps_archive_expired",
+    "evaluator_accreditation_save",
+    "membership_grant",
+    "membership_revoke",
+    "referentiel_create_draft",
+    "referentiel_new_version",
+    "referentiel_publish",
+    "referentiel_retire",
+    "referentiel_update_source",
+    "unit_delete",
+    "unit_equivalence_declare",
+    "unit_save",
+    "unit_set_contents",
+]
