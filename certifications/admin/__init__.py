@@ -1,1 +1,1 @@
-from . import catalogue, cqp, referentiel  # noqa: F401  (registers the ModelAdmins)
+from . import catalogue, cqp, decisions, referentiel  # noqa: F401  (registers the ModelAdmins)

@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from cqp.errors import DomainError
 
 from .. import services
-from ..forms import CpnefDecisionForm, CqpAdminForm, ImportForm, TransitionForm
+from ..forms import CpnefDecisionForm, CqpAdminForm, TransitionForm
 from ..lifecycles import CQP_LIFECYCLE, CQP_STAFF_ACTIONS, OPEN_PROJECT
-from ..models import Branch, CpnefDecision, Cqp, CqpEvent, Referentiel, ReferentielStatus
+from ..models import CpnefDecision, Cqp, CqpEvent, Referentiel, ReferentielStatus
 from ..permissions import is_branch_staff, is_cpnef_member, staff_branch_ids
 from .history import EventInline, person
+from .importing import ImportViewMixin
 from .scoping import BranchScopedAdmin, ReadOnlyInline
 
 STAFF_SERVICES = {
@@ -99,7 +100,7 @@ class ReferentielVersionInline(ReadOnlyInline):
 
 
 @admin.register(Cqp)
-class CqpAdmin(BranchScopedAdmin):
+class CqpAdmin(ImportViewMixin, BranchScopedAdmin):
     form = CqpAdminForm
     list_display = [
         "code",
@@ -409,83 +410,4 @@ class CqpAdmin(BranchScopedAdmin):
         )
         return HttpResponseRedirect(
             reverse("admin:certifications_referentiel_change", args=[draft.pk])
-        )
-
-    def import_view(self, request):
-        from ..importers import import_referentiels
-
-        if not (request.user.is_superuser or staff_branch_ids(request.user)):
-            raise PermissionDenied
-        branches = (
-            Branch.objects.all()
-            if request.user.is_superuser
-            else Branch.objects.filter(pk__in=staff_branch_ids(request.user))
-        )
-        form = ImportForm(request.POST or None, request.FILES or None, branches=branches)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            branch = data["branch"]
-            if branch is None and not request.user.is_superuser:
-                if branches.count() == 1:
-                    branch = branches.get()
-                else:
-                    form.add_error("branch", _("Choose the branch the fiches belong to."))
-            if form.is_valid():
-                try:
-                    report = import_referentiels(
-                        [data["file"]], branch=branch, dry_run=data["dry_run"], actor=request.user
-                    )
-                except DomainError as error:  # unreadable or hostile file: nothing written
-                    form.add_error("file", error.message)
-        return TemplateResponse(
-            request,
-            "admin/certifications/cqp/import.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Import référentiels from a France Compétences export"),
-                "form": form,
-                "report": report,
-            },
-        )
-
-
-@admin.register(CpnefDecision)
-class CpnefDecisionAdmin(BranchScopedAdmin):
-    branch_path = "cqp__branch"
-    list_display = ["cqp", "outcome", "meeting_date", "reference", "decided_by", "created_at"]
-    list_filter = ["outcome", ("cqp__branch", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["cqp__branch", "decided_by"]
-    search_fields = ["cqp__title", "cqp__code", "reference"]
-    date_hierarchy = "meeting_date"
-    fields = ["cqp", "outcome", "meeting_date", "reference", "comment", "decided_by", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False  # decisions are recorded from the CQP page, through the service
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/minutes/",
-                self.admin_site.admin_view(self.minutes_view),
-                name="certifications_cpnefdecision_minutes",
-            )
-        ] + super().get_urls()
-
-    def minutes_view(self, request, object_id):
-        """The minutes file, for those who may see the decision (files are never public)."""
-        from django.http import FileResponse
-
-        decision = self.get_object(request, object_id)
-        if decision is None or not decision.minutes:
-            raise Http404
-        return FileResponse(
-            decision.minutes.open("rb"),
-            as_attachment=True,
-            filename=decision.minutes.name.rsplit("/", 1)[-1],
         )

@@ -1,0 +1,262 @@
+"""The dossiers of the staff's branch: list, filters, search, action pages, export."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from certifications.admin.cqp import status_badge
+from certifications.admin.scoping import BranchScopedAdmin
+from certifications.permissions import staff_branch_ids
+from cqp.errors import DomainError
+
+from .. import services
+from ..lifecycles import DOSSIER_LIFECYCLE
+from ..models import Dossier
+from ..permissions import is_dossier_staff
+from .actions import STAFF_ACTIONS, DossierActionForm
+from .export import csv_response
+from .inlines import CarriedOverInline, DocumentInline, DossierEventInline
+
+
+@admin.register(Dossier)
+class DossierAdmin(BranchScopedAdmin):
+    branch_path = "cqp__branch"
+    list_display = [
+        "reference",
+        "candidate",
+        "cqp",
+        "status_display",
+        "funding",
+        "pathway",
+        "evaluator",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        ("cqp", admin.RelatedOnlyFieldListFilter),
+        "funding",
+        "candidate__situation",
+        ("evaluator", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["candidate", "cqp", "evaluator"]
+    search_fields = [
+        "reference",
+        "candidate__last_name",
+        "candidate__first_name",
+        "candidate__user__email",
+    ]
+    search_help_text = gettext_lazy("Reference, candidate's name or e-mail address.")
+    fieldsets = [
+        (None, {"fields": ["reference", "candidate", "cqp", "referentiel", "previous"]}),
+        (
+            gettext_lazy("Status"),
+            {
+                "fields": [
+                    "status_display",
+                    "status_changed_at",
+                    "created_at",
+                    "submitted_at",
+                    "completeness_checked_at",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Path"),
+            {
+                "fields": [
+                    "funding",
+                    "pathway",
+                    "vae_requested_on",
+                    "evaluator",
+                    "training_provider",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [f.name for f in Dossier._meta.fields] + ["status_display"]
+    inlines = [DocumentInline, CarriedOverInline, DossierEventInline]
+    actions = ["declare_complete_selected", "declare_admissible_selected", "export_csv"]
+    change_form_template = "admin/candidates/dossier/change_form.html"
+    change_list_template = "admin/candidates/dossier/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("candidate__user", "cqp__branch", "referentiel__cqp", "evaluator")
+        )
+
+    # --- rights: looked at, never edited; staff act through the lifecycle actions -----------
+
+    def has_add_permission(self, request):
+        return False  # candidates open their dossiers
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the status moves only through the actions below
+
+    def has_act_permission(self, request) -> bool:
+        """Staff actions (bulk actions, export): the branch's staff and superusers."""
+        return request.user.is_superuser or bool(staff_branch_ids(request.user))
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_display(self, dossier):
+        return status_badge(dossier.status, dossier.get_status_display())
+
+    # --- bulk actions and export --------------------------------------------------------------
+
+    @admin.action(
+        description=gettext_lazy("Declare the selected dossiers complete"),
+        permissions=["act"],
+    )
+    def declare_complete_selected(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            services.dossier_declare_complete,
+            lambda n: ngettext(
+                "%(count)d dossier declared complete.", "%(count)d dossiers declared complete.", n
+            ),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Declare the selected dossiers admissible"),
+        permissions=["act"],
+    )
+    def declare_admissible_selected(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            services.dossier_declare_admissible,
+            lambda n: ngettext(
+                "%(count)d dossier declared admissible.",
+                "%(count)d dossiers declared admissible.",
+                n,
+            ),
+        )
+
+    def _bulk(self, request, queryset, service, done_message):
+        done = 0
+        for dossier in queryset:
+            try:
+                service(dossier=dossier, actor=request.user)
+            except DomainError as error:
+                messages.error(request, f"{dossier.reference}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, done_message(done) % {"count": done})
+
+    @admin.action(
+        description=gettext_lazy("Export the selected dossiers as CSV"), permissions=["act"]
+    )
+    def export_csv(self, request, queryset):
+        return csv_response(queryset, f"dossiers-{timezone.localdate():%Y-%m-%d}.csv")
+
+    def export_view(self, request):
+        """The current changelist (its filters and search) as CSV."""
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return csv_response(changelist.queryset, f"dossiers-{timezone.localdate():%Y-%m-%d}.csv")
+
+    # --- object pages -------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("export/", view(self.export_view), name="candidates_dossier_export"),
+            path(
+                "<path:object_id>/action/<str:action>/",
+                view(self.action_view),
+                name="candidates_dossier_action",
+            ),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        dossier = self.get_object(request, object_id)
+        if dossier is not None:
+            extra_context["dossier_actions"] = self.available_actions(request, dossier)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def available_actions(self, request, dossier: Dossier) -> list[dict]:
+        """Buttons shown on the dossier page, for this user and this status."""
+        if not is_dossier_staff(request.user, dossier):
+            return []
+        return [
+            {
+                "action": transition.action,
+                "label": transition.label,
+                "url": reverse(
+                    "admin:candidates_dossier_action", args=[dossier.pk, transition.action]
+                ),
+            }
+            for transition in DOSSIER_LIFECYCLE.actions_from(dossier.status)
+            if transition.action in STAFF_ACTIONS and self._offered(dossier, transition.action)
+        ]
+
+    @staticmethod
+    def _offered(dossier: Dossier, action: str) -> bool:
+        """Admissibility is judged once the dossier is declared complete (the service checks)."""
+        complete = dossier.completeness_checked_at is not None
+        if action == "declare_complete":
+            return not complete
+        if action == "declare_admissible":
+            return complete
+        return True
+
+    def action_view(self, request, object_id, action):
+        if action not in STAFF_ACTIONS:
+            raise Http404
+        dossier = self.get_object(request, object_id)
+        if dossier is None:
+            raise Http404
+        if not is_dossier_staff(request.user, dossier):
+            raise PermissionDenied
+        staff_action = STAFF_ACTIONS[action]
+        transition = DOSSIER_LIFECYCLE.get(action)
+        allowed = DOSSIER_LIFECYCLE.can(dossier.status, action)
+        change_url = reverse("admin:candidates_dossier_change", args=[dossier.pk])
+        form = DossierActionForm(
+            request.POST if request.method == "POST" and allowed else None,
+            action=staff_action,
+            dossier=dossier,
+        )
+        if allowed and request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            arguments = {"dossier": dossier, "actor": request.user, "comment": data["comment"]}
+            if staff_action.evaluator:
+                arguments["evaluator"] = data["evaluator"]
+            try:
+                staff_action.service(**arguments)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(dossier)s: %(action)s — done.")
+                    % {"dossier": dossier.reference, "action": transition.label},
+                )
+                return HttpResponseRedirect(change_url)
+        return TemplateResponse(
+            request,
+            "admin/candidates/dossier/action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": dossier,
+                "title": f"{transition.label} — {dossier.reference}",
+                "change_url": change_url,
+                "form": form,
+                "transition": transition,
+                "allowed": allowed,
+                "status_label": dossier.get_status_display(),
+                "no_evaluator": staff_action.evaluator
+                and not form.fields["evaluator"].queryset.exists(),
+            },
+        )
