@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -22,7 +21,7 @@ from cqp.errors import DomainError
 
 from . import services
 from .account_forms import RegisterForm
-from .models import Candidate
+from .tokens import confirmation_tokens, invitation_tokens
 
 
 def _login(request, user) -> None:
@@ -67,11 +66,11 @@ def _user_from_link(uidb64: str, token: str):
         user = get_user_model().objects.get(pk=pk)
     except (TypeError, ValueError, OverflowError, get_user_model().DoesNotExist):
         return None
-    # Only an unconfirmed candidate: a valid password-reset token (same generator) must not
-    # turn this URL into a log-in-by-link for an active account.
-    if user.is_active or not Candidate.objects.filter(user=user).exists():
+    # Only a candidate who never confirmed: the link must not reopen an account deactivated
+    # on purpose, nor log into an active one.
+    if not services.is_unconfirmed_candidate(user):
         return None
-    if not default_token_generator.check_token(user, token):
+    if not confirmation_tokens.check_token(user, token):
         return None
     return user
 
@@ -90,16 +89,19 @@ class ConfirmEmailView(View):
         user = _user_from_link(uidb64, token)
         if user is None:
             return self._render(None, status=400)
+        # The link proves the mailbox; the password proves the person who registered last
+        # (registering again replaces it): both are needed to open the account.
+        if not user.check_password(request.POST.get("password", "")):
+            return self._render(user, status=400, wrong_password=True)
         services.candidate_confirm_email(user=user)
         # Logging in updates last_login, which also invalidates this link.
         _login(request, user)
         messages.success(request, _("Your e-mail address is confirmed. Welcome!"))
         return redirect("candidates:dossier_list")
 
-    def _render(self, user, *, status):
-        return render(
-            self.request, self.template_name, {"validlink": user is not None}, status=status
-        )
+    def _render(self, user, *, status, wrong_password=False):
+        context = {"validlink": user is not None, "wrong_password": wrong_password}
+        return render(self.request, self.template_name, context, status=status)
 
 
 class AcceptInvitationView(auth_views.PasswordResetConfirmView):
@@ -109,6 +111,7 @@ class AcceptInvitationView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("candidates:dossier_list")
     post_reset_login = True
     post_reset_login_backend = settings.AUTHENTICATION_BACKENDS[0]
+    token_generator = invitation_tokens
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -15,8 +15,8 @@ S = DossierStatus
 # (and the VAE booklet during the VAE pathway).
 PIECES_EDITABLE = frozenset({S.DRAFT, S.INCOMPLETE, S.VAE})
 
-# Withdrawal by the candidate is possible until the dossier is on a jury's agenda.
-WITHDRAWABLE = frozenset(OPEN_STATUSES - {S.IN_JURY})
+# The candidate may withdraw from any open state (the jury then records the withdrawal).
+WITHDRAWABLE = OPEN_STATUSES
 
 DOSSIER_LIFECYCLE = Lifecycle(
     model=Dossier,
@@ -124,6 +124,7 @@ STEP_LABELS = {
     "replace_piece": _("Piece replaced"),
     "delete_piece": _("Piece deleted"),
     "erase_identity": _("Identity piece deleted"),
+    "update_identity": _("Identity changed by the candidate"),
 }
 
 

@@ -13,6 +13,7 @@ from .accounts import (
     candidate_invite,
     candidate_register,
     candidate_update_profile,
+    is_unconfirmed_candidate,
 )
 from .decisions import (
     DECISION_ACTIONS,
@@ -75,6 +76,7 @@ __all__ = [
     "dossier_submit",
     "dossier_withdraw",
     "equivalent_units",
+    "is_unconfirmed_candidate",
     "units_held_for",
     "vae_quota_problem",
 ]

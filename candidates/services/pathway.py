@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from certifications.models import (
     Cqp,
 )
-from cqp.errors import DomainError
+from cqp.errors import ActionNotPermitted, DomainError
 
 from ..models import (
     Candidate,
@@ -44,7 +44,10 @@ def dossier_choose_pathway(*, dossier: Dossier, pathway: str, actor, comment: st
     today = timezone.localdate()
     if pathway == Pathway.VAE:
 
-        def guard(locked: Dossier) -> None:
+        def within_quota(locked: Dossier) -> None:
+            # Lock the candidate: two evaluators choosing VAE at once on two of their dossiers
+            # must be counted one after the other (R335-7's yearly limits).
+            Candidate.objects.select_for_update().get(pk=locked.candidate_id)
             problem = vae_quota_problem(locked.candidate, locked.cqp, today, exclude=locked)
             if problem:
                 raise DomainError(problem)
@@ -54,7 +57,7 @@ def dossier_choose_pathway(*, dossier: Dossier, pathway: str, actor, comment: st
             "choose_vae",
             actor=actor,
             comment=comment,
-            guard=guard,
+            guard=_still_evaluator(actor, within_quota),
             changes={"pathway": Pathway.VAE, "vae_requested_on": today},
         )
     if pathway == Pathway.TRAINING:
@@ -63,6 +66,7 @@ def dossier_choose_pathway(*, dossier: Dossier, pathway: str, actor, comment: st
             "choose_training",
             actor=actor,
             comment=comment,
+            guard=_still_evaluator(actor),
             changes={"pathway": Pathway.TRAINING},
         )
     raise DomainError(_("Unknown pathway."))
@@ -70,10 +74,26 @@ def dossier_choose_pathway(*, dossier: Dossier, pathway: str, actor, comment: st
 
 def dossier_start_evaluation(*, dossier: Dossier, actor, comment: str = "") -> Dossier:
     _require_evaluator(actor, dossier)
-    return _step(dossier, "start_evaluation", actor=actor, comment=comment)
+    return _step(
+        dossier, "start_evaluation", actor=actor, comment=comment, guard=_still_evaluator(actor)
+    )
 
 
 def dossier_declare_ready(*, dossier: Dossier, actor, comment: str = "", guard=None) -> Dossier:
     """The evaluator hands the dossier to the jury (`guard`: the assessments are complete)."""
     _require_evaluator(actor, dossier)
-    return _step(dossier, "declare_ready", actor=actor, comment=comment, guard=guard)
+    return _step(
+        dossier, "declare_ready", actor=actor, comment=comment, guard=_still_evaluator(actor, guard)
+    )
+
+
+def _still_evaluator(actor, then=None):
+    """A guard: on the locked row, the actor is still the dossier's evaluator (reassignment)."""
+
+    def guard(locked: Dossier) -> None:
+        if locked.evaluator_id != actor.pk:
+            raise ActionNotPermitted(_("Only the dossier's evaluator may do this."))
+        if then is not None:
+            then(locked)
+
+    return guard

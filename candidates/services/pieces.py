@@ -49,8 +49,9 @@ def document_replace(*, document: DossierDocument, upload, actor) -> DossierDocu
     _require_owner(actor, dossier)
     content_type, extension = check_upload(upload)
     _require_piece_kind_allowed(dossier, document.kind)
-    old_name = document.file.name
     with transaction.atomic():
+        document = _lock_piece(document)  # a second tab may have replaced or deleted it
+        old_name = document.file.name
         apply_transition(
             DOSSIER_LIFECYCLE,
             dossier,
@@ -71,8 +72,9 @@ def document_delete(*, document: DossierDocument, actor) -> None:
     dossier = document.dossier
     _require_owner(actor, dossier)
     _require_piece_kind_allowed(dossier, document.kind)
-    name, storage = document.file.name, document.file.storage
     with transaction.atomic():
+        document = _lock_piece(document)
+        name, storage = document.file.name, document.file.storage
         apply_transition(
             DOSSIER_LIFECYCLE,
             dossier,
@@ -82,6 +84,18 @@ def document_delete(*, document: DossierDocument, actor) -> None:
         )
         document.delete()
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def _lock_piece(document: DossierDocument) -> DossierDocument:
+    """The piece as stored now, locked until the transaction ends; refused if it is gone."""
+    locked = (
+        DossierDocument.objects.select_for_update()
+        .filter(pk=document.pk, dossier_id=document.dossier_id)
+        .first()
+    )
+    if locked is None:
+        raise DomainError(_("This piece no longer exists (it was replaced or deleted meanwhile)."))
+    return locked
 
 
 def _require_piece_kind_allowed(dossier: Dossier, kind: str) -> None:

@@ -132,6 +132,7 @@ def visitor_registers_and_confirms(watch, base_url):
     link = re.search(r"https?://\S+?(/candidat/confirm/[^/\s]+/[^/\s]+/)", sent[0].body)
     assert link, sent[0].body
     page.goto(base_url + link.group(1))
+    page.locator("input[name=password]").fill(CANDIDATE_PASSWORD)
     watch.screenshot("dossier-journey-03-confirm-address")
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{base_url}/candidat/")

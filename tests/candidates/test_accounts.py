@@ -10,11 +10,13 @@ from django.core import mail
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from candidates import services
 from candidates.models import Candidate
 from cqp.errors import ActionNotPermitted
 from cqp.models import OutgoingEmail
+from tests import factories
 
 User = get_user_model()
 PASSWORD = "Un-mot-de-passe-solide-42"
@@ -34,6 +36,12 @@ def registration(**changes):
     }
     data.update(changes)
     return data
+
+
+GENERIC_REFUSAL = (
+    "This address cannot be invited. The person can create their candidate "
+    "account themselves, or sign in if they already have one."
+)
 
 
 def link_in(message, prefix):
@@ -109,7 +117,7 @@ def test_opening_the_confirmation_link_changes_nothing_until_the_button_is_press
 
 def test_confirming_activates_the_account_and_logs_the_candidate_in(client, registered):
     user, path = registered
-    response = client.post(path)
+    response = client.post(path, {"password": PASSWORD})
 
     assert response.status_code == 302 and response.url == SPACE
     user.refresh_from_db()
@@ -118,11 +126,11 @@ def test_confirming_activates_the_account_and_logs_the_candidate_in(client, regi
 
 def test_a_used_confirmation_link_no_longer_works(client, registered):
     user, path = registered
-    client.post(path)
+    client.post(path, {"password": PASSWORD})
     client.logout()
 
     assert client.get(path).status_code == 400
-    response = client.post(path)
+    response = client.post(path, {"password": PASSWORD})
     assert response.status_code == 400 and not is_logged_in(client, user)
 
 
@@ -133,16 +141,16 @@ def test_a_tampered_confirmation_link_is_refused_and_the_account_stays_inactive(
     wrong_user = f"/candidat/confirm/MTIzNDU2/{token}/"
 
     for bad in (tampered, wrong_user, "/candidat/confirm/%%%/abc-def/"):
-        assert client.post(bad).status_code == 400
+        assert client.post(bad, {"password": PASSWORD}).status_code == 400
     user.refresh_from_db()
     assert not user.is_active and not is_logged_in(client, user)
 
 
 def test_the_confirmation_link_cannot_log_into_an_active_account(client, candidate):
-    # A password-reset token comes from the same generator: it must not work here.
+    # A password-reset token must not work here (the generators are salted apart).
     uid = urlsafe_base64_encode(force_bytes(candidate.user.pk))
     token = default_token_generator.make_token(candidate.user)
-    response = client.post(f"/candidat/confirm/{uid}/{token}/")
+    response = client.post(f"/candidat/confirm/{uid}/{token}/", {"password": "x"})
     assert response.status_code == 400 and not is_logged_in(client, candidate.user)
 
 
@@ -273,7 +281,7 @@ def test_a_staff_member_of_another_branch_cannot_invite(
 
 def test_a_confirmed_candidate_logs_in_whatever_the_case_of_the_address(client, registered):
     user, path = registered
-    client.post(path)
+    client.post(path, {"password": PASSWORD})
     client.logout()
 
     response = client.post(
@@ -303,30 +311,103 @@ def test_the_login_and_home_pages_link_to_registration(client, db):
 
 
 @pytest.mark.django_db
-def test_registering_again_before_confirming_sends_the_link_again_once(
+def test_registering_again_before_confirming_replaces_the_password_and_sends_a_new_link(
     client, django_capture_on_commit_callbacks
 ):
+    def register(email, password):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.candidate_register(
+                email=email, password=password, first_name="Léa", last_name="Tessier"
+            )
+
+    first = register("late@example.org", "un-mot-de-passe-solide")
+    OutgoingEmail.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    again = register("LATE@example.org", "autre-mot-de-passe-solide")
+    register("late@example.org", "troisieme-mot-de-passe")  # within two minutes: ignored
+
+    assert again.pk == first.pk and not again.user.is_active
+    assert OutgoingEmail.objects.count() == 2
+    again.user.refresh_from_db()
+    assert again.user.check_password("autre-mot-de-passe-solide")
+    old_link, new_link = (link_in(m, "/candidat/confirm/") for m in mail.outbox)
+    assert client.get(old_link).status_code == 400  # the password changed: the old link died
+    assert client.get(new_link).status_code == 200
+
+
+@pytest.mark.django_db
+def test_registering_someone_elses_address_first_does_not_hand_over_their_account(
+    client, django_capture_on_commit_callbacks
+):
+    victim = "victim@example.org"
     with django_capture_on_commit_callbacks(execute=True):
         services.candidate_register(
-            email="late@example.org",
-            password="un-mot-de-passe-solide",
-            first_name="L",
-            last_name="T",
+            email=victim, password="Attacker-pass-123", first_name="A", last_name="B"
         )
     OutgoingEmail.objects.update(created_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.candidate_register(
-            email="LATE@example.org",
-            password="autre-mot-de-passe-solide",
-            first_name="L",
-            last_name="T",
-        )
         services.candidate_register(
-            email="late@example.org",
-            password="autre-mot-de-passe-solide",
-            first_name="L",
-            last_name="T",
+            email=victim, password="Victim-pass-456", first_name="V", last_name="W"
         )
-    assert again.user.email == "late@example.org"
-    assert OutgoingEmail.objects.count() == 2  # the first link, and one reminder
-    assert not again.user.is_active
+    link = link_in(mail.outbox[-1], "/candidat/confirm/")
+
+    # Confirming needs the password of the last registration: the attacker's fails...
+    assert client.post(link, {"password": "Attacker-pass-123"}).status_code == 400
+    # ...the victim's opens the account, and only the victim's password logs in.
+    assert client.post(link, {"password": "Victim-pass-456"}).status_code == 302
+    client.logout()
+    assert not client.login(username=victim, password="Attacker-pass-123")
+    assert client.login(username=victim, password="Victim-pass-456")
+
+
+@pytest.mark.django_db
+def test_a_deactivated_candidate_cannot_reopen_their_account_by_registering_again(
+    client, candidate, django_capture_on_commit_callbacks
+):
+    user = candidate.user
+    user.last_login = timezone.now()
+    user.is_active = False
+    user.save()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.DomainError):
+        services.candidate_register(
+            email=user.email, password="Nouveau-pass-789", first_name="X", last_name="Y"
+        )
+    user.refresh_from_db()
+    assert not user.is_active and not user.check_password("Nouveau-pass-789")
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["inactive", "staff", "candidate"])
+def test_staff_cannot_invite_an_address_that_is_not_a_new_candidates(
+    kind, staff, branch, candidate, other_staff, django_capture_on_commit_callbacks
+):
+    target = {
+        "inactive": factories.UserFactory(email="gone@example.org", is_active=False),
+        "staff": other_staff,
+        "candidate": candidate.user,
+    }[kind]
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(services.DomainError) as error,
+    ):
+        services.candidate_invite(
+            email=target.email, first_name="A", last_name="B", branch=branch, actor=staff
+        )
+    # One message whatever the reason: nothing is revealed about the address.
+    assert str(error.value) == gettext(GENERIC_REFUSAL)
+    target.refresh_from_db()
+    assert target.is_active == (kind != "inactive")
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_an_invitation_link_does_not_work_as_a_confirmation_link(
+    client, staff, branch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.candidate_invite(
+            email="new@example.org", first_name="N", last_name="C", branch=branch, actor=staff
+        )
+    invitation = link_in(mail.outbox[0], "/candidat/invitation/")
+    as_confirmation = invitation.replace("/invitation/", "/confirm/")
+    assert client.get(as_confirmation).status_code == 400

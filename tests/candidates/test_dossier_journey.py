@@ -68,3 +68,20 @@ def test_a_second_open_dossier_on_the_same_cqp_is_refused(candidate, open_cqp):
         services.dossier_open(
             candidate=candidate, cqp=open_cqp, funding="cpf", actor=candidate.user
         )
+
+
+def test_an_identity_change_after_submission_is_written_in_the_timeline(candidate, open_cqp):
+    user = candidate.user
+    dossier = services.dossier_open(candidate=candidate, cqp=open_cqp, funding="cpf", actor=user)
+    services.candidate_update_profile(candidate=candidate, actor=user, birth_place="Lyon 3e")
+    assert not dossier.events.filter(action="update_identity").exists()  # still a draft
+
+    services.document_upload(dossier=dossier, kind="identity", upload=pdf(), actor=user)
+    services.dossier_submit(dossier=dossier, actor=user)
+    services.candidate_update_profile(
+        candidate=candidate, actor=user, last_name="Martin-Durand", phone="0600000000"
+    )
+
+    event = dossier.events.get(action="update_identity")
+    assert event.actor == user and event.from_status == event.to_status == S.SUBMITTED
+    assert "Martin-Durand" in event.comment and "0600000000" not in event.comment
