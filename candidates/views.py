@@ -25,7 +25,7 @@ from .forms import (
     WithdrawForm,
 )
 from .lifecycles import DOSSIER_LIFECYCLE, WITHDRAWABLE
-from .models import DossierStatus
+from .models import Candidate, DossierStatus
 from .permissions import candidate_of, get_document_for_user, get_dossier_for_user, is_dossier_owner
 
 S = DossierStatus
@@ -287,10 +287,11 @@ class ProfileView(CandidateRequiredMixin, FormView):
 
     def form_valid(self, form):
         fields = {name: form.cleaned_data[name] for name in services.PROFILE_FIELDS}
+        # The model form already wrote the new values on its instance: the service compares
+        # them with the stored ones (identity changes go on record), so it gets a fresh copy.
+        stored = Candidate.objects.get(pk=self.candidate.pk)
         try:
-            services.candidate_update_profile(
-                candidate=self.candidate, actor=self.request.user, **fields
-            )
+            services.candidate_update_profile(candidate=stored, actor=self.request.user, **fields)
         except DomainError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)

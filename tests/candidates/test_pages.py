@@ -543,6 +543,18 @@ def test_the_profile_is_updated(client, candidate):
     assert _follow_messages(client, response)
 
 
+def test_an_identity_change_through_the_profile_page_goes_on_record(client, candidate, dossier):
+    services.document_upload(dossier=dossier, kind="identity", upload=pdf(), actor=candidate.user)
+    services.dossier_submit(dossier=dossier, actor=candidate.user)
+    client.force_login(candidate.user)
+
+    response = client.post(reverse("candidates:profile"), _profile(last_name="Durand-Martin"))
+
+    assert response.status_code == 302
+    event = dossier.events.get(action="update_identity")
+    assert "Durand-Martin" in event.comment
+
+
 def _profile(**changes):
     data = {
         "first_name": "Anne",
