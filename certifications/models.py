@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from cqp.models import LifecycleEvent
 from cqp.roles import Role
-from cqp.validators import validate_siret
+from cqp.validators import search_key, validate_siret
 
 REGISTRY_NUMBER_RE = re.compile(r"^(RNCP|RS)\d{1,6}$")
 LOGO_DIR = "branches/logos/"
@@ -169,6 +169,12 @@ class Cqp(models.Model):
     formacodes = models.CharField(_("Formacodes"), max_length=200, blank=True)
     registration_end_date = models.DateField(_("registration end date"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    search_text = models.TextField(
+        _("search key"),
+        blank=True,
+        editable=False,
+        help_text=_("Code, title and number without accents, kept by the services."),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=CqpStatus.choices, default=CqpStatus.DRAFT
     )
@@ -198,6 +204,9 @@ class Cqp(models.Model):
     def clean(self):
         super().clean()
         self.registry_number = (self.registry_number or "").strip().upper()
+
+    def refresh_search_text(self) -> None:
+        self.search_text = search_key(self.code, self.title, self.registry_number)
 
     @property
     def is_rncp(self):

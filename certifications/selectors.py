@@ -2,6 +2,8 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from cqp.validators import search_key
+
 from .lifecycles import OPEN_PROJECT
 from .models import (
     Branch,
@@ -18,12 +20,15 @@ RECENT_DECISIONS = 20
 
 
 def catalogue_cqps(*, q: str = "", branch_slug: str = "") -> QuerySet[Cqp]:
-    """CQPs open to candidates, optionally searched (title, code, number) and by branch."""
+    """CQPs open to candidates, optionally searched (code, title, number) and by branch."""
     cqps = Cqp.objects.open_to_candidates().select_related("branch")
-    q = q.strip()
-    if q:
+    # Every word must match, accents and case aside ("veterinaire" finds "Vétérinaire").
+    for word in search_key(q).split():
         cqps = cqps.filter(
-            Q(title__icontains=q) | Q(code__icontains=q) | Q(registry_number__icontains=q)
+            Q(search_text__contains=word)
+            | Q(title__icontains=word)
+            | Q(code__icontains=word)
+            | Q(registry_number__icontains=word)
         )
     if branch_slug:
         cqps = cqps.filter(branch__slug=branch_slug)

@@ -1,6 +1,7 @@
 """Validators shared by the apps."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,14 @@ def validate_siret(value: str) -> None:
             _("This SIRET number is not valid (its check digit does not match)."),
             code="siret_key",
         )
+
+
+def search_key(*values) -> str:
+    """Lower case, without accents or extra spaces: "Vétérinaire" and "veterinaire" match."""
+    text = " ".join(str(v) for v in values if v)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
 
 
 def normalize_siret(value: str) -> str:

@@ -54,7 +54,9 @@ def cqp_create(*, branch: Branch, code: str, title: str, actor, comment: str = "
     if number and Cqp.objects.filter(registry_number=number).exists():
         raise DomainError(_("Another CQP already has the number %s.") % number)
     with transaction.atomic():
-        cqp = Cqp.objects.create(branch=branch, code=code, title=title, **fields)
+        cqp = Cqp(branch=branch, code=code, title=title, **fields)
+        cqp.refresh_search_text()
+        cqp.save()
         CqpEvent.objects.create(
             cqp=cqp,
             action="create",
@@ -93,6 +95,7 @@ def cqp_update(*, cqp: Cqp, actor, **fields) -> Cqp:
             raise DomainError(UNDER_REVIEW)
         for name, value in fields.items():
             setattr(locked, name, value)
+        locked.refresh_search_text()
         locked.save()
     cqp.refresh_from_db()
     return cqp

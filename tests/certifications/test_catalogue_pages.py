@@ -516,3 +516,27 @@ def test_no_catalogue_page_references_another_host(
     assert_no_external_references(client.get("/catalogue/accreditations/"))
     client.force_login(superuser)
     assert_no_external_references(client.get("/catalogue/cpnef/"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["veterinaire", "VÉTÉRINAIRE", "auxiliaire  vetérinaire"])
+def test_the_catalogue_search_ignores_accents_case_and_spacing(client, branch, staff, cpnef, query):
+    cqp = services.cqp_create(
+        branch=branch, code="ASV", title="Auxiliaire spécialisé vétérinaire", actor=staff
+    )
+    services.unit_set_contents(
+        unit=services.unit_save(
+            referentiel=cqp.referentiels.get(), code="BC01", title="Accueil", actor=staff
+        ),
+        competences=["Accueillir"],
+        criteria=["Accueil conforme"],
+        actor=staff,
+    )
+    open_cqp(cqp, staff=staff, cpnef=cpnef)
+
+    response = client.get("/catalogue/", {"q": query})
+
+    assert links_to_cqps(response.content.decode()) == {str(cqp.pk)}
+    # Every word must match.
+    unmatched = client.get("/catalogue/", {"q": "vétérinaire plombier"})
+    assert not links_to_cqps(unmatched.content.decode())
