@@ -8,6 +8,8 @@ from .models import Cqp, CqpEvent, CqpStatus, Referentiel, ReferentielEvent, Ref
 
 S = CqpStatus
 OPEN_PROJECT = frozenset({S.SUBMITTED, S.RESUBMITTED})
+# An archived or rejected CQP is on record only: nothing about it changes any more.
+CLOSED_PROJECT = frozenset({S.ARCHIVED, S.REJECTED})
 
 CQP_LIFECYCLE = Lifecycle(
     model=Cqp,

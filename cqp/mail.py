@@ -12,7 +12,9 @@ from django.utils import timezone, translation
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
+# The sweep keeps trying (every few minutes) for this long, then gives up: the e-mail stays
+# in the outbox with its last error, for an administrator to see.
+GIVE_UP_AFTER = timezone.timedelta(hours=48)
 
 
 def queue_email(*, to: Iterable[str], template: str, context: dict) -> OutgoingEmail | None:
@@ -74,10 +76,14 @@ def send_email(email_id: int) -> bool:
 
 
 def pending_email_ids(*, older_than_seconds: int = 120) -> list[int]:
-    """E-mails still unsent some time after their creation, with attempts left."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    """E-mails still unsent some time after their creation, and not given up."""
+    now = timezone.now()
     return list(
         OutgoingEmail.objects.filter(
-            sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=MAX_ATTEMPTS
-        ).values_list("pk", flat=True)[:500]
+            sent_at__isnull=True,
+            created_at__lte=now - timezone.timedelta(seconds=older_than_seconds),
+            created_at__gte=now - GIVE_UP_AFTER,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
     )

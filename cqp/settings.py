@@ -15,9 +15,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="django-insecure-dev-only-key-change-me-in-production-0123456789",
+# Without DEBUG the key must come from the environment: a default key in the repository
+# would let anyone forge sessions and password-reset links.
+SECRET_KEY = (
+    env("DJANGO_SECRET_KEY")
+    if not DEBUG
+    else env(
+        "DJANGO_SECRET_KEY",
+        default="django-insecure-dev-only-key-change-me-in-production-0123456789",
+    )
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

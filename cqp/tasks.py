@@ -3,9 +3,12 @@ from celery import shared_task
 from . import mail
 
 
-@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
-def send_email_task(self, email_id: int) -> bool:
-    """Send one e-mail of the outbox (idempotent: an e-mail already sent is skipped)."""
+@shared_task
+def send_email_task(email_id: int) -> bool:
+    """Send one e-mail of the outbox (idempotent: an e-mail already sent is skipped).
+
+    A failure is recorded on the e-mail; the periodic sweep tries again (one retry policy).
+    """
     return mail.send_email(email_id)
 
 

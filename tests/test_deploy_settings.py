@@ -94,3 +94,12 @@ def test_debug_off_turns_on_the_https_protections(production_env):
     assert values["ALLOWED_HOSTS"] == ["cqp.example.org"]
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_production_refuses_to_start_without_a_secret_key(production_env):
+    del production_env["DJANGO_SECRET_KEY"]
+
+    result = run_with(production_env, "manage.py", "check")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr

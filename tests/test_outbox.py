@@ -101,10 +101,14 @@ def test_an_smtp_failure_is_recorded_and_retried_later():
 
 
 @pytest.mark.django_db
-def test_the_sweep_gives_up_after_the_last_attempt():
+def test_the_sweep_keeps_trying_for_two_days_whatever_the_attempts_then_gives_up():
     email = queue()
     OutgoingEmail.objects.filter(pk=email.pk).update(
-        created_at=timezone.now() - datetime.timedelta(hours=1), attempts=outbox.MAX_ATTEMPTS
+        created_at=timezone.now() - datetime.timedelta(hours=47), attempts=500
+    )
+    assert outbox.pending_email_ids() == [email.pk]
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        created_at=timezone.now() - outbox.GIVE_UP_AFTER - datetime.timedelta(minutes=1)
     )
     assert outbox.pending_email_ids() == []
 

@@ -154,7 +154,9 @@ class HabilitationInline(admin.TabularInline):
         qs = super().get_queryset(request).select_related("provider", "cqp__branch")
         if request.user.is_superuser:
             return qs
-        return qs.filter(cqp__branch__in=member_branch_ids(request.user))
+        # Only the rows the user may change: a CPNEF role elsewhere gives no hand on the
+        # habilitations of that branch (the habilitation list shows them read-only).
+        return qs.filter(cqp__branch__in=staff_branch_ids(request.user))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         from .scoping import limit_choices

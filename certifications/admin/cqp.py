@@ -15,7 +15,7 @@ from cqp.errors import DomainError
 
 from .. import services
 from ..forms import CpnefDecisionForm, CqpAdminForm, TransitionForm
-from ..lifecycles import CQP_LIFECYCLE, CQP_STAFF_ACTIONS, OPEN_PROJECT
+from ..lifecycles import CLOSED_PROJECT, CQP_LIFECYCLE, CQP_STAFF_ACTIONS, OPEN_PROJECT
 from ..models import CpnefDecision, Cqp, CqpEvent, Referentiel, ReferentielStatus
 from ..permissions import is_branch_staff, is_cpnef_member, staff_branch_ids
 from .history import EventInline, person
@@ -148,8 +148,8 @@ class CqpAdmin(ImportViewMixin, BranchScopedAdmin):
         return super().get_queryset(request).annotate(_published_version=Subquery(published))
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status in OPEN_PROJECT:
-            return False  # the CPNEF is reviewing it: frozen until the decision
+        if obj is not None and obj.status in OPEN_PROJECT | CLOSED_PROJECT:
+            return False  # under CPNEF review (frozen until the decision), or on record only
         return super().has_change_permission(request, obj)
 
     def get_list_display(self, request):
@@ -277,7 +277,10 @@ class CqpAdmin(ImportViewMixin, BranchScopedAdmin):
                             "action": transition.action,
                         }
                     )
-            if not cqp.referentiels.filter(status=ReferentielStatus.DRAFT).exists():
+            if (
+                cqp.status not in OPEN_PROJECT | CLOSED_PROJECT
+                and not cqp.referentiels.filter(status=ReferentielStatus.DRAFT).exists()
+            ):
                 buttons.append(
                     {
                         "label": _("New référentiel version"),

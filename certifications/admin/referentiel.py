@@ -13,7 +13,7 @@ from cqp.errors import DomainError
 
 from .. import services
 from ..forms import CompetenceUnitInlineForm, lines_of
-from ..lifecycles import OPEN_PROJECT, REFERENTIEL_LIFECYCLE
+from ..lifecycles import CLOSED_PROJECT, OPEN_PROJECT, REFERENTIEL_LIFECYCLE
 from ..models import CompetenceUnit, Referentiel, ReferentielEvent, ReferentielStatus
 from ..permissions import is_branch_staff
 from .cqp import status_badge
@@ -44,7 +44,7 @@ class CompetenceUnitInline(admin.StackedInline):
         return (
             obj is not None
             and obj.is_editable
-            and obj.cqp.status not in OPEN_PROJECT
+            and obj.cqp.status not in OPEN_PROJECT | CLOSED_PROJECT
             and is_branch_staff(request.user, obj.cqp.branch_id)
         )
 
@@ -121,8 +121,8 @@ class ReferentielAdmin(BranchScopedAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is not None and not obj.is_editable:
             return False  # a published or retired version is immutable
-        if obj is not None and obj.cqp.status in OPEN_PROJECT:
-            return False  # the CPNEF is reviewing it: frozen until the decision
+        if obj is not None and obj.cqp.status in OPEN_PROJECT | CLOSED_PROJECT:
+            return False  # under CPNEF review (frozen until the decision), or on record only
         return super().has_change_permission(request, obj)
 
     @admin.display(description=gettext_lazy("status"), ordering="status")

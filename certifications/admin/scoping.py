@@ -10,7 +10,7 @@ from django.http import HttpResponseRedirect
 
 from cqp.errors import DomainError
 
-from ..models import Branch, Cqp
+from ..models import Branch, Cqp, TrainingProvider
 from ..permissions import cpnef_branch_ids, member_branch_ids, staff_branch_ids
 
 
@@ -84,7 +84,10 @@ class BranchScopedAdmin(admin.ModelAdmin):
 
 
 def limit_choices(db_field, request, kwargs) -> None:
-    """Offer only the user's branches and their CQPs in relation fields."""
+    """Offer only the user's branches, their CQPs and their providers in relation fields.
+
+    The queryset also validates the submitted id: an id typed by hand is refused.
+    """
     if request.user.is_superuser:
         return
     ids = staff_branch_ids(request.user)
@@ -92,6 +95,8 @@ def limit_choices(db_field, request, kwargs) -> None:
         kwargs["queryset"] = Branch.objects.filter(pk__in=ids)
     elif db_field.related_model is Cqp:
         kwargs["queryset"] = Cqp.objects.filter(branch__in=ids).select_related("branch")
+    elif db_field.related_model is TrainingProvider:
+        kwargs["queryset"] = TrainingProvider.objects.filter(branches__in=ids).distinct()
 
 
 class ReadOnlyInline(admin.TabularInline):

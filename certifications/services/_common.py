@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cqp.errors import ActionNotPermitted
+from cqp.errors import ActionNotPermitted, DomainError
 
+from ..lifecycles import CLOSED_PROJECT, OPEN_PROJECT
 from ..permissions import is_branch_staff
 
 
@@ -23,3 +24,14 @@ def _clean_lines(values: Sequence[str]) -> list[str]:
 UNDER_REVIEW = gettext_lazy(
     "The CPNEF is reviewing this project: it cannot be changed until the CPNEF has decided."
 )
+
+
+CLOSED = gettext_lazy("This CQP is archived or rejected: it can no longer be changed.")
+
+
+def require_changeable(cqp_status: str) -> None:
+    """Refuse changes to a project under CPNEF review, archived or rejected."""
+    if cqp_status in OPEN_PROJECT:
+        raise DomainError(UNDER_REVIEW)
+    if cqp_status in CLOSED_PROJECT:
+        raise DomainError(CLOSED)

@@ -10,7 +10,7 @@ from cqp.errors import ActionNotPermitted, DomainError
 from cqp.lifecycle import apply_transition
 
 from .. import notifications
-from ..lifecycles import CQP_LIFECYCLE, OPEN_PROJECT
+from ..lifecycles import CQP_LIFECYCLE
 from ..models import (
     Branch,
     CpnefDecision,
@@ -20,7 +20,7 @@ from ..models import (
     ReferentielEvent,
 )
 from ..permissions import is_cpnef_member
-from ._common import UNDER_REVIEW, _require_staff
+from ._common import _require_staff, require_changeable
 
 CQP_EDITABLE_FIELDS = (
     "code",
@@ -91,8 +91,7 @@ def cqp_update(*, cqp: Cqp, actor, **fields) -> Cqp:
         raise DomainError(_("This branch already has a CQP with the code “%s”.") % code)
     with transaction.atomic():
         locked = Cqp.objects.select_for_update().get(pk=cqp.pk)
-        if locked.status in OPEN_PROJECT:
-            raise DomainError(UNDER_REVIEW)
+        require_changeable(locked.status)
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.refresh_search_text()
@@ -101,13 +100,9 @@ def cqp_update(*, cqp: Cqp, actor, **fields) -> Cqp:
     return cqp
 
 
-def _latest_project_submitter(cqp: Cqp):
-    event = (
-        CqpEvent.objects.filter(cqp=cqp, action__in=("submit", "resubmit"))
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return event.actor_id if event else None
+def _has_submitted(cqp: Cqp, user) -> bool:
+    """Whether `user` submitted or resubmitted this project at any time."""
+    return CqpEvent.objects.filter(cqp=cqp, action__in=("submit", "resubmit"), actor=user).exists()
 
 
 def _require_referentiel_content(cqp: Cqp) -> None:
@@ -183,7 +178,7 @@ def cpnef_decision_record(
 
     def guard(locked: Cqp) -> None:
         if outcome == CpnefDecision.Outcome.APPROVE:
-            if _latest_project_submitter(locked) == actor.pk:
+            if _has_submitted(locked, actor):
                 raise ActionNotPermitted(
                     _("You submitted this project: another CPNEF member must approve it.")
                 )

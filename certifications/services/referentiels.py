@@ -19,7 +19,7 @@ from ..models import (
     ReferentielStatus,
     UnitEquivalence,
 )
-from ._common import UNDER_REVIEW, _clean_lines, _require_staff
+from ._common import UNDER_REVIEW, _clean_lines, _require_staff, require_changeable
 
 
 def _require_editable(referentiel: Referentiel) -> None:
@@ -32,8 +32,7 @@ def _require_editable(referentiel: Referentiel) -> None:
         .values_list("status", "cqp__status")
         .get(pk=referentiel.pk)
     )
-    if cqp_status in OPEN_PROJECT:
-        raise DomainError(UNDER_REVIEW)
+    require_changeable(cqp_status)
     if referentiel.status != ReferentielStatus.DRAFT:
         raise DomainError(
             _(
@@ -48,7 +47,7 @@ def referentiel_create_draft(*, cqp: Cqp, actor, source: str = "") -> Referentie
     """An empty new draft version (when the CQP has none)."""
     _require_staff(actor, cqp.branch_id)
     with transaction.atomic():
-        Cqp.objects.select_for_update().get(pk=cqp.pk)
+        require_changeable(Cqp.objects.select_for_update().get(pk=cqp.pk).status)
         if cqp.referentiels.filter(status=ReferentielStatus.DRAFT).exists():
             raise DomainError(_("This CQP already has a draft version: edit that one."))
         last = cqp.referentiels.order_by("-version").values_list("version", flat=True).first()
@@ -66,7 +65,7 @@ def referentiel_new_version(*, referentiel: Referentiel, actor) -> Referentiel:
     if referentiel.status == ReferentielStatus.DRAFT:
         raise DomainError(_("This version is still a draft: edit it instead of copying it."))
     with transaction.atomic():
-        Cqp.objects.select_for_update().get(pk=cqp.pk)
+        require_changeable(Cqp.objects.select_for_update().get(pk=cqp.pk).status)
         if cqp.referentiels.filter(status=ReferentielStatus.DRAFT).exists():
             raise DomainError(_("This CQP already has a draft version: edit that one."))
         last = cqp.referentiels.order_by("-version").values_list("version", flat=True).first()
@@ -106,6 +105,8 @@ def referentiel_new_version(*, referentiel: Referentiel, actor) -> Referentiel:
 
 
 def _require_publishable(referentiel: Referentiel) -> None:
+    if referentiel.cqp.status in OPEN_PROJECT:
+        raise DomainError(UNDER_REVIEW)  # the CPNEF decides on the version it was shown
     if referentiel.cqp.status in (CqpStatus.ARCHIVED, CqpStatus.REJECTED):
         raise DomainError(
             _("The CQP is archived or rejected: its référentiel cannot be published.")

@@ -556,3 +556,39 @@ def test_a_shared_provider_counts_only_the_staffs_branch_habilitations(
     response = client.get(reverse("admin:certifications_trainingprovider_changelist"))
     rows = list(response.context["cl"].result_list)
     assert [(p.pk, p._habilitations) for p in rows] == [(provider.pk, 1)]
+
+
+@pytest.mark.django_db
+def test_staff_cannot_habilitate_another_branchs_provider(client, staff, cqp, other_branch):
+    theirs = factories.ProviderFactory(name="Organisme de l'autre branche")
+    theirs.branches.add(other_branch)
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:certifications_habilitation_add"),
+        {"provider": theirs.pk, "cqp": cqp.pk, "scope": "train", "valid_from": "2026-01-01"},
+    )
+    assert response.status_code == 200
+    assert "provider" in response.context["adminform"].form.errors
+    assert not theirs.habilitations.exists()
+
+
+@pytest.mark.django_db
+def test_a_cpnef_role_elsewhere_gives_no_hand_on_that_branchs_habilitations(
+    client, staff, cqp, other_cqp, other_branch
+):
+    BranchMembership.objects.create(
+        user=staff, branch=other_branch, role=BranchMembership.BranchRole.CPNEF
+    )
+    provider = factories.ProviderFactory()
+    provider.branches.add(cqp.branch, other_branch)
+    factories.HabilitationFactory(provider=provider, cqp=other_cqp)
+    client.force_login(staff)
+    response = client.get(
+        reverse("admin:certifications_trainingprovider_change", args=[provider.pk])
+    )
+    formset = next(
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.prefix == "habilitations"
+    )
+    assert list(formset.queryset) == []  # the other branch's row is not offered for edit

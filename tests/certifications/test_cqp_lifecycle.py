@@ -289,14 +289,14 @@ def test_it_refuses_that_whoever_resubmitted_approves(dual, second_staff, cqp, c
     assert snapshot(cqp) == before
 
 
-def test_it_lets_a_cpnef_member_approve_once_someone_else_resubmitted(
-    dual, second_staff, cqp, cpnef
-):
+def test_a_member_who_once_submitted_the_project_never_approves_it(dual, second_staff, cqp, cpnef):
     services.cqp_submit(cqp=cqp, actor=dual)
     perform("request_changes", cqp, staff=dual, cpnef=cpnef)
     services.cqp_resubmit(cqp=cqp, actor=second_staff)
 
-    perform("approve", cqp, staff=second_staff, cpnef=dual)
+    with pytest.raises(ActionNotPermitted):
+        perform("approve", cqp, staff=second_staff, cpnef=dual)
+    perform("approve", cqp, staff=second_staff, cpnef=cpnef)  # another member may
 
     cqp.refresh_from_db()
     assert cqp.status == S.APPROVED
@@ -586,8 +586,8 @@ def test_it_is_closed_when_suspended(open_cqp, staff):
 
 
 def test_it_is_closed_while_the_project_awaits_the_cpnef(cqp, staff, cpnef):
-    bring_to(S.SUBMITTED, cqp, staff=staff, cpnef=cpnef)
     services.referentiel_publish(referentiel=cqp.referentiels.get(), actor=staff)
+    bring_to(S.SUBMITTED, cqp, staff=staff, cpnef=cpnef)
 
     assert not cqp.is_open_to_candidates()
     assert not is_listed(cqp)
