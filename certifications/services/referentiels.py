@@ -23,13 +23,19 @@ from ._common import UNDER_REVIEW, _clean_lines, _require_staff, require_changea
 
 
 def _require_editable(referentiel: Referentiel) -> None:
-    """Inside the caller's transaction: lock the version and check it is still a draft."""
-    # Read the status afresh and hold the row: a stale instance (e.g. a unit's cached
-    # référentiel) must not reopen a version published since it was loaded, and a
-    # publication must wait for an edit in progress.
-    referentiel.status, cqp_status = (
-        Referentiel.objects.select_for_update(of=("self",))
-        .values_list("status", "cqp__status")
+    """Inside the caller's transaction: lock the CQP and the version, check it is a draft."""
+    # Read the statuses afresh and hold both rows, the CQP first as publication and
+    # submission do: a stale instance must not reopen a version published since it was
+    # loaded, and a submission or a publication waits for an edit in progress (and the
+    # reverse), so the CPNEF never receives a référentiel changing under its checks.
+    cqp_status = (
+        Cqp.objects.select_for_update()
+        .values_list("status", flat=True)
+        .get(referentiels=referentiel.pk)
+    )
+    referentiel.status = (
+        Referentiel.objects.select_for_update()
+        .values_list("status", flat=True)
         .get(pk=referentiel.pk)
     )
     require_changeable(cqp_status)
