@@ -24,7 +24,7 @@ from .forms import (
     ProfileForm,
     WithdrawForm,
 )
-from .lifecycles import DOSSIER_LIFECYCLE, WITHDRAWABLE
+from .lifecycles import DOSSIER_LIFECYCLE
 from .models import Candidate, DossierStatus
 from .permissions import candidate_of, get_document_for_user, get_dossier_for_user, is_dossier_owner
 
@@ -110,8 +110,9 @@ class DossierDetailView(LoginRequiredMixin, TemplateView):
             units=selectors.dossier_units(dossier),
             documents=selectors.dossier_documents(dossier),
             pieces_editable=pieces_editable,
-            can_submit=is_owner and dossier.status in (S.DRAFT, S.INCOMPLETE),
-            can_withdraw=is_owner and dossier.status in WITHDRAWABLE,
+            can_submit=is_owner
+            and any(DOSSIER_LIFECYCLE.can(dossier.status, a) for a in ("submit", "resubmit")),
+            can_withdraw=is_owner and DOSSIER_LIFECYCLE.can(dossier.status, "withdraw"),
             upload_form=DocumentUploadForm() if pieces_editable else None,
             max_upload_bytes=settings.FILE_UPLOAD_MAX_BYTES,
             S=S,
@@ -160,7 +161,11 @@ class DossierWithdrawView(DossierActionView):
         return render(
             self.request,
             "candidates/dossier_withdraw.html",
-            {"dossier": dossier, "form": form, "can_withdraw": dossier.status in WITHDRAWABLE},
+            {
+                "dossier": dossier,
+                "form": form,
+                "can_withdraw": DOSSIER_LIFECYCLE.can(dossier.status, "withdraw"),
+            },
         )
 
     def post(self, request, *args, **kwargs):

@@ -9,8 +9,27 @@ admin.site.site_title = _("CQP administration")
 admin.site.index_title = _("Branch management")
 
 
+class SuperuserOnlyAdmin:
+    """Pages for the platform's administrators only; branch members never see them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SuperuserOnlyAdmin, DjangoUserAdmin):
     """Accounts, managed by the platform's administrators."""
 
     ordering = ["email"]
@@ -31,36 +50,15 @@ class UserAdmin(DjangoUserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
 
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """The outbox, for administrators: what was sent, what is pending and why."""
 
     list_display = ["subject", "to", "created_at", "sent_at", "attempts"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
     readonly_fields = ["to", "subject", "body", "created_at", "sent_at", "attempts", "last_error"]
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cqp.admin import SuperuserOnlyAdmin
 from cqp.errors import DomainError
 
 from .. import services
@@ -89,7 +90,7 @@ class BranchAdmin(BranchScopedAdmin):
 
 
 @admin.register(BranchMembership)
-class BranchMembershipAdmin(admin.ModelAdmin):
+class BranchMembershipAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """Who is staff or CPNEF member of which branch; managed by administrators."""
 
     list_display = ["user", "branch", "role", "created_at"]
@@ -98,20 +99,8 @@ class BranchMembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__last_name", "branch__name"]
     autocomplete_fields = ["user"]
 
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
     def has_change_permission(self, request, obj=None):
         return False  # revoke and grant again
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
         membership = services.membership_grant(

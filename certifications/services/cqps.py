@@ -117,33 +117,26 @@ def _require_referentiel_content(cqp: Cqp) -> None:
 
 def cqp_submit(*, cqp: Cqp, actor, comment: str = "") -> Cqp:
     """Send the CQP project to the branch's CPNEF (its members are told by e-mail)."""
-    _require_staff(actor, cqp.branch_id)
-    with transaction.atomic():
-        cqp = apply_transition(
-            CQP_LIFECYCLE,
-            cqp,
-            "submit",
-            actor=actor,
-            comment=comment,
-            guard=_require_referentiel_content,
-        )
-        notifications.project_submitted(cqp, resubmitted=False, comment=comment)
-    return cqp
+    return _send_to_cpnef(cqp, "submit", actor=actor, comment=comment)
 
 
 def cqp_resubmit(*, cqp: Cqp, actor, comment: str = "") -> Cqp:
     """Send the project back to the CPNEF after the requested changes."""
+    return _send_to_cpnef(cqp, "resubmit", actor=actor, comment=comment)
+
+
+def _send_to_cpnef(cqp: Cqp, action: str, *, actor, comment: str) -> Cqp:
     _require_staff(actor, cqp.branch_id)
     with transaction.atomic():
         cqp = apply_transition(
             CQP_LIFECYCLE,
             cqp,
-            "resubmit",
+            action,
             actor=actor,
             comment=comment,
             guard=_require_referentiel_content,
         )
-        notifications.project_submitted(cqp, resubmitted=True, comment=comment)
+        notifications.project_submitted(cqp, resubmitted=action == "resubmit", comment=comment)
     return cqp
 
 
