@@ -30,3 +30,10 @@ class EvaluatorDossierListView(LoginRequiredMixin, TemplateView):
             closed=[d for d in dossiers if not d.is_open],
         )
         return context
+
+
+# Placeholders: the evaluator's pages are being built (issue 4).
+EvaluatorDossierDetailView = PositioningView = TrainingPlanView = EvaluatorDossierListView
+StartEvaluationView = UnitAssessmentView = DeclareReadyView = DeclareConflictView = (
+    EvaluatorDossierListView
+)

@@ -17,6 +17,8 @@ PIECES_EDITABLE = frozenset({S.DRAFT, S.INCOMPLETE, S.VAE})
 
 # The candidate may withdraw from any open state (the jury then records the withdrawal).
 WITHDRAWABLE = OPEN_STATUSES
+# The states in which an evaluator is at work on the dossier.
+WITH_EVALUATOR = frozenset({S.POSITIONING, S.VAE, S.TRAINING, S.EVALUATION})
 
 DOSSIER_LIFECYCLE = Lifecycle(
     model=Dossier,
@@ -50,28 +52,32 @@ DOSSIER_LIFECYCLE = Lifecycle(
         ),
         Transition(
             "reassign_evaluator",
-            frozenset({S.POSITIONING, S.VAE, S.TRAINING, S.EVALUATION}),
-            None,  # the status stays: see `stays`
+            WITH_EVALUATOR,
+            None,  # the status stays; the positioning and assessments already made stay too
             _("Assign another evaluator"),
         ),
         Transition("archive", OPEN_STATUSES, S.ARCHIVED, _("Archive")),
-        # evaluator
+        # evaluator: recording the positioning takes one of the two pathways
         Transition("choose_vae", frozenset({S.POSITIONING}), S.VAE, _("Orient towards the VAE")),
         Transition(
             "choose_training", frozenset({S.POSITIONING}), S.TRAINING, _("Orient towards training")
         ),
+        Transition("plan_training", frozenset({S.TRAINING}), None, _("Record the training plan")),
         Transition(
             "start_evaluation",
             frozenset({S.VAE, S.TRAINING}),
             S.EVALUATION,
             _("Start the evaluation"),
         ),
+        Transition("assess_unit", frozenset({S.EVALUATION}), None, _("Assess a unit")),
         Transition(
             "declare_ready",
             frozenset({S.EVALUATION}),
             S.READY_FOR_JURY,
             _("Declare ready for the jury"),
         ),
+        # the evaluator steps aside; the dossier waits for staff to assign another evaluator
+        Transition("declare_conflict", WITH_EVALUATOR, None, _("Declare a conflict of interest")),
         Transition("add_piece", PIECES_EDITABLE, None, _("Add a piece")),
         Transition("replace_piece", PIECES_EDITABLE, None, _("Replace a piece")),
         Transition("delete_piece", PIECES_EDITABLE, None, _("Delete a piece")),
@@ -113,7 +119,10 @@ STEP_LABELS = {
     "archive": _("Dossier archived"),
     "choose_vae": _("Oriented towards the VAE"),
     "choose_training": _("Oriented towards training"),
+    "plan_training": _("Training plan recorded"),
     "start_evaluation": _("Evaluation started"),
+    "assess_unit": _("Unit assessed"),
+    "declare_conflict": _("The evaluator stepped aside (conflict of interest)"),
     "declare_ready": _("Declared ready for the jury"),
     "put_on_agenda": _("Put on a jury's agenda"),
     "remove_from_agenda": _("Removed from the jury's agenda"),
@@ -126,6 +135,10 @@ STEP_LABELS = {
     "erase_identity": _("Identity piece deleted"),
     "update_identity": _("Identity changed by the candidate"),
 }
+
+
+# Steps whose comment stays within the branch: the candidate sees the step, not the reason.
+PRIVATE_COMMENT_ACTIONS = frozenset({"declare_conflict"})
 
 
 def step_label(action: str) -> str:

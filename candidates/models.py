@@ -10,7 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from certifications.models import CompetenceUnit, Cqp, Referentiel, TrainingProvider
+from certifications.models import (
+    CompetenceUnit,
+    Cqp,
+    EvaluationCriterion,
+    Habilitation,
+    Referentiel,
+    TrainingProvider,
+)
 from cqp.models import LifecycleEvent
 from cqp.validators import validate_siret
 
@@ -148,6 +155,15 @@ class Dossier(models.Model):
         blank=True,
         related_name="assigned_dossiers",
     )
+    evaluator_due_on = models.DateField(
+        _("evaluator's due date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "What the evaluator must have done by then: the positioning once assigned, the "
+            "evaluation at the end of the training or of the VAE eligibility."
+        ),
+    )
     training_provider = models.ForeignKey(
         TrainingProvider,
         verbose_name=_("training provider"),
@@ -185,7 +201,10 @@ class Dossier(models.Model):
                 name="dossier_one_open_per_candidate_and_cqp",
             ),
         ]
-        indexes = [models.Index(fields=["status", "cqp"])]
+        indexes = [
+            models.Index(fields=["status", "cqp"]),
+            models.Index(fields=["evaluator", "status"]),
+        ]
 
     def __str__(self):
         return f"{self.reference} — {self.candidate} — {self.cqp.code}"
@@ -311,3 +330,273 @@ class CarriedOverUnit(models.Model):
 
     def __str__(self):
         return f"{self.dossier.reference} — {self.unit.code}"
+
+
+class ConflictOfInterest(models.Model):
+    """Someone who must not assess or judge a dossier (same employer, relative, ...)."""
+
+    class Role(models.TextChoices):
+        EVALUATOR = "evaluator", _("Evaluator")
+        JURY_MEMBER = "jury_member", _("Jury member")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="conflicts"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("declared by"),
+        on_delete=models.PROTECT,
+        related_name="declared_conflicts",
+    )
+    role = models.CharField(_("as"), max_length=20, choices=Role.choices)
+    reason = models.TextField(_("reason"))
+    declared_at = models.DateTimeField(_("declared"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        ordering = ["declared_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "person"], name="conflict_declared_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier.reference} — {self.person}"
+
+
+class PositioningResult(models.TextChoices):
+    ACQUIRED = "acquired", _("Acquired through experience")
+    PARTLY = "partly", _("Partly acquired")
+    NOT_YET = "not_yet", _("Not yet acquired")
+
+
+class PositioningAssessment(models.Model):
+    """The evaluator's positioning (bilan): each unit against experience, and the pathway.
+
+    With a VAE recommendation it is also the VAE eligibility (recevabilité), dated
+    `assessed_on` and valid until `eligibility_valid_until`.
+    """
+
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="positioning"
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    recommendation = models.CharField(_("recommendation"), max_length=10, choices=Pathway.choices)
+    justification = models.TextField(_("justification"))
+    eligibility_valid_until = models.DateField(
+        _("VAE eligibility valid until"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("positioning")
+        verbose_name_plural = _("positionings")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        recommendation=Pathway.VAE,
+                        eligibility_valid_until__gt=models.F("assessed_on"),
+                    )
+                    | Q(recommendation=Pathway.TRAINING, eligibility_valid_until__isnull=True)
+                ),
+                name="positioning_eligibility_with_vae_only",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier.reference} — {self.get_recommendation_display()}"
+
+    def eligibility_is_valid_on(self, day) -> bool:
+        return self.eligibility_valid_until is not None and day <= self.eligibility_valid_until
+
+
+class PositioningUnit(models.Model):
+    """One unit of the positioning: how much the candidate's experience already covers it."""
+
+    positioning = models.ForeignKey(
+        PositioningAssessment,
+        verbose_name=_("positioning"),
+        on_delete=models.CASCADE,
+        related_name="units",
+    )
+    unit = models.ForeignKey(
+        CompetenceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(_("result"), max_length=10, choices=PositioningResult.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    estimated_hours = models.PositiveSmallIntegerField(
+        _("estimated training hours"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("unit positioning")
+        verbose_name_plural = _("unit positionings")
+        ordering = ["unit__order", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["positioning", "unit"], name="positioning_unit_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.code} — {self.get_result_display()}"
+
+
+class TrainingPlan(models.Model):
+    """The training pathway: a habilitated provider, the units covered, dates and funding."""
+
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="training_plan"
+    )
+    provider = models.ForeignKey(
+        TrainingProvider,
+        verbose_name=_("training provider"),
+        on_delete=models.PROTECT,
+        related_name="training_plans",
+    )
+    habilitation = models.ForeignKey(
+        Habilitation,
+        verbose_name=_("habilitation"),
+        on_delete=models.PROTECT,
+        related_name="training_plans",
+        help_text=_("The provider's habilitation covering the plan's dates when it was recorded."),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    funding = models.CharField(_("funding"), max_length=20, choices=Funding.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("training plan")
+        verbose_name_plural = _("training plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="training_plan_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier.reference} — {self.provider}"
+
+
+class TrainingPlanUnit(models.Model):
+    plan = models.ForeignKey(
+        TrainingPlan,
+        verbose_name=_("training plan"),
+        on_delete=models.CASCADE,
+        related_name="units",
+    )
+    unit = models.ForeignKey(
+        CompetenceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    hours = models.PositiveSmallIntegerField(_("hours"))
+
+    class Meta:
+        verbose_name = _("unit of the training plan")
+        verbose_name_plural = _("units of the training plan")
+        ordering = ["unit__order", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "unit"], name="training_plan_unit_once"),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="training_plan_unit_hours"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.code} — {self.hours} h"
+
+
+class AssessmentModality(models.TextChoices):
+    OBSERVATION = "observation", _("Observation in a work situation")
+    PRACTICAL = "practical", _("Practical exercise (mise en situation)")
+    INTERVIEW = "interview", _("Technical interview")
+    CASE_STUDY = "case_study", _("Case study")
+    WRITTEN = "written", _("Written test")
+    PORTFOLIO = "portfolio", _("Review of the VAE booklet and evidence")
+    OTHER = "other", _("Other")
+
+
+class UnitAssessmentResult(models.TextChoices):
+    VALIDATED = "validated", _("Validated")
+    NOT_VALIDATED = "not_validated", _("Not validated")
+
+
+class UnitAssessment(models.Model):
+    """The evaluator's assessment of one unit still to acquire: criterion by criterion."""
+
+    dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="unit_assessments",
+    )
+    unit = models.ForeignKey(
+        CompetenceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    modality = models.CharField(_("modality"), max_length=20, choices=AssessmentModality.choices)
+    result = models.CharField(_("result"), max_length=20, choices=UnitAssessmentResult.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("unit assessment")
+        verbose_name_plural = _("unit assessments")
+        ordering = ["unit__order", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "unit"], name="unit_assessed_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier.reference} — {self.unit.code} — {self.get_result_display()}"
+
+    @property
+    def is_validated(self) -> bool:
+        return self.result == UnitAssessmentResult.VALIDATED
+
+
+class CriterionAssessment(models.Model):
+    assessment = models.ForeignKey(
+        UnitAssessment,
+        verbose_name=_("unit assessment"),
+        on_delete=models.CASCADE,
+        related_name="criteria",
+    )
+    criterion = models.ForeignKey(
+        EvaluationCriterion,
+        verbose_name=_("criterion"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    met = models.BooleanField(_("met"))
+
+    class Meta:
+        verbose_name = _("criterion assessed")
+        verbose_name_plural = _("criteria assessed")
+        ordering = ["criterion__order", "criterion_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "criterion"], name="criterion_assessed_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion} — {self.met}"

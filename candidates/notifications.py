@@ -18,6 +18,7 @@ CANDIDATE_ACTIONS = frozenset(
         "assign_evaluator",
         "choose_vae",
         "choose_training",
+        "plan_training",
         "start_evaluation",
         "declare_ready",
         "put_on_agenda",
@@ -47,21 +48,36 @@ def dossier_step(dossier, action: str, comment: str = "") -> None:
     )
 
 
-def dossier_submitted_to_staff(dossier, *, resubmitted: bool) -> None:
-    """Tell the branch's staff a dossier awaits its admissibility check."""
+def _tell_staff(dossier, template: str, **context) -> None:
+    """An e-mail to the active staff of the dossier's branch, with the admin's dossier page."""
     queue_email(
         to=BranchMembership.objects.filter(
             branch_id=dossier.cqp.branch_id,
             role=BranchMembership.BranchRole.STAFF,
             user__is_active=True,
         ).values_list("user__email", flat=True),
-        template="emails/candidates/dossier_submitted_staff",
+        template=template,
         context={
             "dossier": dossier,
-            "resubmitted": resubmitted,
             "path": reverse("admin:candidates_dossier_change", args=[dossier.pk]),
+            **context,
         },
     )
+
+
+def dossier_submitted_to_staff(dossier, *, resubmitted: bool) -> None:
+    """Tell the branch's staff a dossier awaits its admissibility check."""
+    _tell_staff(dossier, "emails/candidates/dossier_submitted_staff", resubmitted=resubmitted)
+
+
+def dossier_ready_to_staff(dossier) -> None:
+    """Tell the branch's staff a dossier is ready to go on a jury's agenda."""
+    _tell_staff(dossier, "emails/candidates/dossier_ready_staff")
+
+
+def evaluator_conflict_to_staff(dossier, conflict) -> None:
+    """Tell the branch's staff the evaluator stepped aside: another one must be assigned."""
+    _tell_staff(dossier, "emails/candidates/evaluator_conflict_staff", conflict=conflict)
 
 
 def account_confirmation(user, path: str) -> None:
@@ -87,7 +103,7 @@ def evaluator_assigned(dossier) -> None:
         template="emails/candidates/evaluator_assigned",
         context={
             "dossier": dossier,
-            "path": reverse("candidates:dossier_detail", args=[dossier.pk]),
+            "path": reverse("evaluators:dossier_detail", args=[dossier.pk]),
             "list_path": reverse("evaluators:dossier_list"),
         },
     )

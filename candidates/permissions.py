@@ -55,6 +55,21 @@ def get_dossier_for_user(user, pk: int, write: bool = False) -> Dossier:
     raise Http404
 
 
+def get_dossier_for_evaluator(user, pk: int) -> Dossier:
+    """A dossier assigned to `user` as its evaluator now, else 404 (also once reassigned)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return Dossier.objects.select_related(
+            "candidate__user",
+            "cqp__branch",
+            "referentiel",
+            "training_provider",
+        ).get(pk=pk, evaluator=user)
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+
+
 def get_document_for_user(user, dossier_pk: int, pk: int, write: bool = False) -> DossierDocument:
     """A piece of a dossier the user may see (write: change it as its candidate)."""
     dossier = get_dossier_for_user(user, dossier_pk, write=write)

@@ -1,9 +1,25 @@
-"""Reads for the candidate's pages, each with a query count that does not grow with the rows."""
+"""Reads for the candidate's and the evaluator's pages; query counts do not grow with rows."""
 
-from django.db.models import QuerySet
+import datetime
 
-from .lifecycles import DOSSIER_LIFECYCLE, step_label
-from .models import AcquiredUnit, Candidate, Dossier, DossierEvent
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certifications.models import CompetenceUnit, Cqp
+from cqp.errors import DomainError
+
+from .lifecycles import DOSSIER_LIFECYCLE, PRIVATE_COMMENT_ACTIONS, step_label
+from .models import (
+    OPEN_STATUSES,
+    AcquiredUnit,
+    Candidate,
+    Dossier,
+    DossierEvent,
+    PositioningAssessment,
+    TrainingPlan,
+    UnitAssessment,
+)
 
 
 def candidate_dossiers(candidate: Candidate) -> QuerySet[Dossier]:
@@ -15,12 +31,17 @@ def candidate_dossiers(candidate: Candidate) -> QuerySet[Dossier]:
     )
 
 
-def dossier_timeline(dossier: Dossier) -> list[DossierEvent]:
-    """The dossier's events, oldest first, each with `label` and `status_label` set."""
-    events = list(dossier.events.order_by("created_at", "id"))
+def dossier_timeline(dossier: Dossier, *, for_candidate: bool = False) -> list[DossierEvent]:
+    """The dossier's events, oldest first, each with `label` and `status_label` set.
+
+    For the candidate, the comments kept within the branch (a conflict's reason) are blanked.
+    """
+    events = list(dossier.events.select_related("actor").order_by("created_at", "id"))
     for event in events:
         event.label = step_label(event.action)
         event.status_label = DOSSIER_LIFECYCLE.status_label(event.to_status)
+        if for_candidate and event.action in PRIVATE_COMMENT_ACTIONS:
+            event.comment = ""
     return events
 
 
@@ -52,3 +73,126 @@ def assigned_dossiers(user) -> QuerySet[Dossier]:
         .select_related("candidate", "cqp")
         .order_by("-status_changed_at", "-id")
     )
+
+
+# The evaluator's due-date filters (their labels are in the form).
+DUE_FILTERS = ("overdue", "week", "month", "none")
+
+
+def filter_assigned_dossiers(
+    user, *, status: str = "", cqp_id: int | None = None, due: str = ""
+) -> QuerySet[Dossier]:
+    """The evaluator's dossiers, filtered; open ones by default, by due date then reference.
+
+    `status`: one status, "closed" for every closed one, "" for every open one; `due`: one of
+    `DUE_FILTERS` ("overdue", due within a "week" or a "month", "none").
+    """
+    dossiers = Dossier.objects.filter(evaluator=user).select_related("candidate", "cqp")
+    if status == "closed":
+        dossiers = dossiers.exclude(status__in=OPEN_STATUSES)
+    elif status:
+        dossiers = dossiers.filter(status=status)
+    else:
+        dossiers = dossiers.filter(status__in=OPEN_STATUSES)
+    if cqp_id:
+        dossiers = dossiers.filter(cqp_id=cqp_id)
+    today = timezone.localdate()
+    if due == "overdue":
+        dossiers = dossiers.filter(evaluator_due_on__lt=today)
+    elif due in ("week", "month"):
+        horizon = today + datetime.timedelta(days=7 if due == "week" else 31)
+        dossiers = dossiers.filter(evaluator_due_on__range=(today, horizon))
+    elif due == "none":
+        dossiers = dossiers.filter(evaluator_due_on__isnull=True)
+    return dossiers.order_by("evaluator_due_on", "reference")
+
+
+def assigned_status_counts(user) -> dict[str, int]:
+    """How many dossiers assigned to `user` sit in each status (one query)."""
+    rows = (
+        Dossier.objects.filter(evaluator=user)
+        .values_list("status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def assigned_cqps(user):
+    """The CQPs of the dossiers assigned to `user`, for the list's filter."""
+    return Cqp.objects.filter(dossiers__evaluator=user).distinct().order_by("code", "id")
+
+
+def dossier_referentiel_units(dossier: Dossier) -> list[CompetenceUnit]:
+    """The units of the dossier's version with competences and criteria, in three queries.
+
+    Each unit carries `carried_over` (held already: not assessed), `positioned` (its line of
+    the positioning or None), `planned_hours` (training plan) and `assessment` (or None, with
+    its criteria results as `assessment.met` {criterion id: bool}).
+    """
+    units = list(
+        dossier.referentiel.units.order_by("order", "id").prefetch_related(
+            "competences", "criteria"
+        )
+    )
+    carried = set(dossier.carried_over.values_list("unit_id", flat=True))
+    positioning = dossier_positioning(dossier)
+    positioned = {line.unit_id: line for line in positioning.units.all()} if positioning else {}
+    plan = dossier_training_plan(dossier)
+    planned = {line.unit_id: line.hours for line in plan.units.all()} if plan else {}
+    assessments = {a.unit_id: a for a in dossier_assessments(dossier)}
+    for unit in units:
+        unit.carried_over = unit.pk in carried
+        unit.positioned = positioned.get(unit.pk)
+        unit.planned_hours = planned.get(unit.pk)
+        unit.assessment = assessments.get(unit.pk)
+    return units
+
+
+def dossier_positioning(dossier: Dossier) -> PositioningAssessment | None:
+    """The positioning with its unit lines (prefetched) and evaluator, or None."""
+    return (
+        PositioningAssessment.objects.filter(dossier=dossier)
+        .select_related("evaluator")
+        .prefetch_related("units__unit")
+        .first()
+    )
+
+
+def dossier_training_plan(dossier: Dossier) -> TrainingPlan | None:
+    """The training plan with its provider and unit lines (prefetched), or None."""
+    plan = (
+        TrainingPlan.objects.filter(dossier=dossier)
+        .select_related("provider", "recorded_by")
+        .prefetch_related("units__unit")
+        .first()
+    )
+    if plan is not None:
+        plan.total_hours = sum(line.hours for line in plan.units.all())
+    return plan
+
+
+def dossier_assessments(dossier: Dossier) -> list[UnitAssessment]:
+    """The unit assessments in unit order, each with `met` {criterion id: bool} set."""
+    assessments = list(
+        dossier.unit_assessments.select_related("unit", "evaluator")
+        .prefetch_related("criteria")
+        .order_by("unit__order", "unit_id")
+    )
+    for assessment in assessments:
+        assessment.met = {line.criterion_id: line.met for line in assessment.criteria.all()}
+    return assessments
+
+
+def assessable_unit(dossier: Dossier, unit_pk: int) -> CompetenceUnit:
+    """A unit of the dossier's version still to acquire (criteria prefetched), else DomainError."""
+    unit = (
+        dossier.referentiel.units.prefetch_related("competences", "criteria")
+        .filter(pk=unit_pk)
+        .first()
+    )
+    if unit is None:
+        raise DomainError(_("This unit is not in the dossier's référentiel version."))
+    if dossier.carried_over.filter(unit=unit).exists():
+        raise DomainError(_("%s is already acquired: it is not assessed again.") % unit.code)
+    return unit

@@ -96,7 +96,7 @@ class DossierDetailView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         dossier = get_dossier_for_user(self.request.user, kwargs["pk"])
         is_owner = is_dossier_owner(self.request.user, dossier)
-        events = selectors.dossier_timeline(dossier)
+        events = selectors.dossier_timeline(dossier, for_candidate=is_owner)
         missing = next(
             (e.comment for e in reversed(events) if e.action == "declare_incomplete"), ""
         )

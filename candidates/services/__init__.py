@@ -1,8 +1,10 @@
 """Every write about a candidate: account, profile, dossiers and their steps, pieces, units.
 
 Split by who acts: `accounts` (the candidate's account and profile), `dossiers` (the candidate's
-and the branch staff's steps), `pathway` (the evaluator's), `decisions` (the jury's, called by
-the juries app), `pieces` (uploads), `units` (acquired units and carry-over).
+and the branch staff's steps), `pathway` (the evaluator's positioning, VAE and training plan),
+`assessments` (the evaluator's unit assessments, readiness and conflicts of interest),
+`decisions` (the jury's, called by the juries app), `pieces` (uploads), `units` (acquired units
+and carry-over).
 """
 
 from cqp.errors import DomainError
@@ -15,6 +17,12 @@ from .accounts import (
     candidate_update_profile,
     is_unconfirmed_candidate,
 )
+from .assessments import (
+    dossier_declare_conflict,
+    dossier_declare_ready,
+    unit_assessment_save,
+    units_missing_assessment,
+)
 from .decisions import (
     DECISION_ACTIONS,
     dossier_put_on_agenda,
@@ -22,6 +30,7 @@ from .decisions import (
     dossier_remove_from_agenda,
 )
 from .dossiers import (
+    POSITIONING_DELAY,
     accreditation_valid_for,
     dossier_archive,
     dossier_assign_evaluator,
@@ -36,10 +45,14 @@ from .dossiers import (
     dossier_withdraw,
 )
 from .pathway import (
+    MAX_UNIT_HOURS,
     VAE_CERTIFICATIONS_PER_YEAR,
-    dossier_choose_pathway,
-    dossier_declare_ready,
+    UnitPositioning,
     dossier_start_evaluation,
+    positioning_record,
+    training_habilitation,
+    training_plan_save,
+    units_to_acquire,
     vae_quota_problem,
 )
 from .pieces import document_delete, document_replace, document_upload
@@ -47,6 +60,16 @@ from .units import equivalent_units, units_held_for
 
 __all__ = [
     "DECISION_ACTIONS",
+    "MAX_UNIT_HOURS",
+    "POSITIONING_DELAY",
+    "UnitPositioning",
+    "dossier_declare_conflict",
+    "positioning_record",
+    "training_habilitation",
+    "training_plan_save",
+    "unit_assessment_save",
+    "units_missing_assessment",
+    "units_to_acquire",
     "PROFILE_FIELDS",
     "VAE_CERTIFICATIONS_PER_YEAR",
     "DomainError",
@@ -60,7 +83,6 @@ __all__ = [
     "document_upload",
     "dossier_archive",
     "dossier_assign_evaluator",
-    "dossier_choose_pathway",
     "dossier_declare_admissible",
     "dossier_declare_complete",
     "dossier_declare_inadmissible",

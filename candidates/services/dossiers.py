@@ -182,13 +182,34 @@ def _evaluator_guard(evaluator):
             )
         if evaluator.pk == dossier.candidate.user_id:
             raise DomainError(_("A candidate cannot evaluate their own dossier."))
+        if dossier.conflicts.filter(person=evaluator).exists():
+            raise DomainError(
+                _("%(evaluator)s declared a conflict of interest on this dossier.")
+                % {"evaluator": evaluator}
+            )
 
     return guard
 
 
-def dossier_assign_evaluator(*, dossier: Dossier, evaluator, actor, comment: str = "") -> Dossier:
-    """Staff assign an accredited evaluator; the positioning starts."""
+POSITIONING_DELAY = datetime.timedelta(days=30)  # the default due date of a positioning
+
+
+def _check_due_on(due_on: datetime.date | None) -> None:
+    if due_on is not None and due_on < timezone.localdate():
+        raise DomainError(_("The evaluator's due date cannot be in the past."))
+
+
+def dossier_assign_evaluator(
+    *,
+    dossier: Dossier,
+    evaluator,
+    actor,
+    comment: str = "",
+    due_on: datetime.date | None = None,
+) -> Dossier:
+    """Staff assign an accredited evaluator; the positioning is due by `due_on` (30 days)."""
     _require_staff(actor, dossier)
+    _check_due_on(due_on)
     with transaction.atomic():
         moved = _step(
             dossier,
@@ -196,19 +217,37 @@ def dossier_assign_evaluator(*, dossier: Dossier, evaluator, actor, comment: str
             actor=actor,
             comment=comment or _("Evaluator: %s.") % evaluator,
             guard=_evaluator_guard(evaluator),
-            changes={"evaluator": evaluator},
+            changes={
+                "evaluator": evaluator,
+                "evaluator_due_on": due_on or timezone.localdate() + POSITIONING_DELAY,
+            },
         )
         notifications.evaluator_assigned(moved)
     return moved
 
 
-def dossier_reassign_evaluator(*, dossier: Dossier, evaluator, actor, comment: str) -> Dossier:
-    """Another evaluator (e.g. after a conflict of interest); the reason is required."""
+def dossier_reassign_evaluator(
+    *,
+    dossier: Dossier,
+    evaluator,
+    actor,
+    comment: str,
+    due_on: datetime.date | None = None,
+) -> Dossier:
+    """Another evaluator (e.g. after a conflict of interest); the reason is required.
+
+    The positioning, training plan and assessments already recorded stay; `due_on`, when
+    given, replaces the due date.
+    """
     _require_staff(actor, dossier)
     if not (comment or "").strip():
         raise DomainError(_("Give the reason for the change of evaluator."))
     if evaluator.pk == dossier.evaluator_id:
         raise DomainError(_("This evaluator is already assigned."))
+    _check_due_on(due_on)
+    changes = {"evaluator": evaluator}
+    if due_on is not None:
+        changes["evaluator_due_on"] = due_on
     with transaction.atomic():
         moved = _step(
             dossier,
@@ -216,7 +255,7 @@ def dossier_reassign_evaluator(*, dossier: Dossier, evaluator, actor, comment: s
             actor=actor,
             comment=comment,
             guard=_evaluator_guard(evaluator),
-            changes={"evaluator": evaluator},
+            changes=changes,
         )
         notifications.evaluator_assigned(moved)
     return moved
