@@ -1,10 +1,19 @@
-"""Demo candidates: one dossier in each state of the path, on the CQP Négociateur immobilier.
+"""Demo candidates: dossiers in every state of the path, on the CQP Négociateur immobilier.
+
+The evaluator `evaluateur@demo.cqp.fr` follows those from the positioning on (two awaiting
+their positioning, VAE with and without the booklet, training in progress and finished,
+evaluation under way, ready for the jury, then decided by the jury); on one more dossier
+`evaluateur2@demo.cqp.fr` declared a conflict of interest and it awaits another evaluator.
 
 Idempotent: a candidate already there is left as is. Every step goes through the services, so
-the timelines, e-mails (kept out of the console here) and acquired units are real.
+the timelines, e-mails (kept out of the console here) and acquired units are real. The
+services date positionings and assessments no earlier than the dossier's opening (today), so
+they are dated today; the training plans started weeks or months ago.
 """
 
 import datetime
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,12 +22,29 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from certifications.demo import DEMO_PASSWORD
-from certifications.models import BranchMembership, Cqp
+from certifications.models import BranchMembership, Cqp, TrainingProvider
 
 from . import services
-from .models import Candidate, DossierDocument, DossierStatus
+from .models import (
+    AssessmentModality,
+    Candidate,
+    DossierDocument,
+    DossierStatus,
+    Funding,
+    Pathway,
+    PositioningResult,
+    UnitAssessmentResult,
+)
 
 S = DossierStatus
+R = PositioningResult
+M = AssessmentModality
+VALIDATED, NOT_VALIDATED = UnitAssessmentResult.VALIDATED, UnitAssessmentResult.NOT_VALIDATED
+
+EVALUATOR = "evaluateur@demo.cqp.fr"
+EVALUATOR_2 = "evaluateur2@demo.cqp.fr"
+PROVIDER_SIRET = "84231765300025"  # Institut Hoguet Formation (certifications/demo.py)
+VAE_ELIGIBILITY_YEARS = 3
 
 # A one-page PDF, enough to stand for a scanned piece in the demo.
 DEMO_PDF = (
@@ -28,9 +54,66 @@ DEMO_PDF = (
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
-# (e-mail, first name, last name, birth date, birth place, situation, target status)
+
+@dataclass(frozen=True)
+class Positioning:
+    """The evaluator's bilan: one (result, comment, estimated hours) per unit, in order."""
+
+    pathway: str
+    justification: str
+    units: tuple[tuple[str, str, int | None], ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A training plan with the demo provider; days counted from today; hours per unit code."""
+
+    starts_in: int
+    ends_in: int
+    funding: str
+    hours: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One unit's assessment; `unmet` names the criteria not met by the start of their text."""
+
+    unit: str
+    modality: str
+    result: str
+    comment: str = ""
+    unmet: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Story:
+    """What happens to a dossier once admissible (for the states past the admissibility)."""
+
+    positioning: Positioning | None = None
+    booklet: bool = True  # VAE: the candidate added their booklet
+    plan: Plan | None = None
+    assessments: tuple[Assessment, ...] = ()
+    due_in: int | None = None  # days left for the positioning (30 by default)
+    evaluator: str = EVALUATOR
+    conflict: str = ""  # the evaluator steps aside with this reason
+    jury_comment: str = ""
+    note: str = ""  # printed next to the login
+
+
+class DemoCandidate(NamedTuple):
+    email: str
+    first_name: str
+    last_name: str
+    birth_date: str
+    birth_place: str
+    situation: str
+    target: str
+    story: Story = Story()
+    funding: str = ""  # the dossier's; CPF for a job seeker, the employer's plan otherwise
+
+
 CANDIDATES = [
-    (
+    DemoCandidate(
         "candidat.brouillon@demo.cqp.fr",
         "Inès",
         "Marchand",
@@ -39,7 +122,7 @@ CANDIDATES = [
         "job_seeker",
         S.DRAFT,
     ),
-    (
+    DemoCandidate(
         "candidat.soumis@demo.cqp.fr",
         "Julien",
         "Caron",
@@ -48,7 +131,7 @@ CANDIDATES = [
         "employee",
         S.SUBMITTED,
     ),
-    (
+    DemoCandidate(
         "candidat.incomplet@demo.cqp.fr",
         "Karima",
         "Benali",
@@ -57,7 +140,7 @@ CANDIDATES = [
         "employee",
         S.INCOMPLETE,
     ),
-    (
+    DemoCandidate(
         "candidat.recevable@demo.cqp.fr",
         "Louis",
         "Perrin",
@@ -66,7 +149,7 @@ CANDIDATES = [
         "initial_training",
         S.ADMISSIBLE,
     ),
-    (
+    DemoCandidate(
         "candidat.positionnement@demo.cqp.fr",
         "Manon",
         "Girard",
@@ -74,9 +157,88 @@ CANDIDATES = [
         "Toulouse",
         "employee",
         S.POSITIONING,
+        Story(note="bilan attendu sous 30 jours"),
     ),
-    ("candidat.vae@demo.cqp.fr", "Nicolas", "Fabre", "1983-09-17", "Bordeaux", "employee", S.VAE),
-    (
+    DemoCandidate(
+        "candidat.bilan@demo.cqp.fr",
+        "Valérie",
+        "Lambert",
+        "1992-10-12",
+        "Angers",
+        "employee",
+        S.POSITIONING,
+        Story(due_in=5, note="bilan attendu sous 5 jours"),
+    ),
+    DemoCandidate(
+        "candidat.vae@demo.cqp.fr",
+        "Nicolas",
+        "Fabre",
+        "1983-09-17",
+        "Bordeaux",
+        "employee",
+        S.VAE,
+        Story(
+            positioning=Positioning(
+                Pathway.VAE,
+                "Douze ans en agence, dont huit comme négociateur : prise de mandats, "
+                "accompagnement des acquéreurs et suivi des ventes jusqu'à l'acte authentique. "
+                "Expérience en rapport direct avec le référentiel : recevable en VAE.",
+                (
+                    (
+                        R.ACQUIRED,
+                        "Une quarantaine de mandats par an, dont un tiers en exclusivité ; "
+                        "estimations argumentées à partir des références DVF.",
+                        None,
+                    ),
+                    (
+                        R.ACQUIRED,
+                        "Conduit seul découverte client et visites depuis 2016.",
+                        None,
+                    ),
+                    (
+                        R.PARTLY,
+                        "Rédige les offres d'achat ; le suivi des conditions suspensives est "
+                        "confié à l'assistante : à illustrer précisément dans le livret.",
+                        None,
+                    ),
+                ),
+            ),
+            note="livret VAE déposé, évaluation à démarrer",
+        ),
+    ),
+    DemoCandidate(
+        "candidat.livret-attendu@demo.cqp.fr",
+        "William",
+        "Bertrand",
+        "1980-06-24",
+        "Clermont-Ferrand",
+        "employee",
+        S.VAE,
+        Story(
+            positioning=Positioning(
+                Pathway.VAE,
+                "Six ans d'expérience en transaction ; maîtrise de l'estimation à consolider. "
+                "Activité couvrant les trois blocs : recevable en VAE.",
+                (
+                    (
+                        R.PARTLY,
+                        "Prospection et prise de mandats régulières ; estimations encore "
+                        "validées par le responsable d'agence.",
+                        None,
+                    ),
+                    (R.ACQUIRED, "Accueil, découverte et visites maîtrisés.", None),
+                    (
+                        R.ACQUIRED,
+                        "Offres d'achat et avant-contrats préparés en autonomie.",
+                        None,
+                    ),
+                ),
+            ),
+            booklet=False,
+            note="livret VAE attendu",
+        ),
+    ),
+    DemoCandidate(
         "candidat.formation@demo.cqp.fr",
         "Océane",
         "Lemoine",
@@ -84,8 +246,75 @@ CANDIDATES = [
         "Dijon",
         "job_seeker",
         S.TRAINING,
+        Story(
+            positioning=Positioning(
+                Pathway.TRAINING,
+                "Reconversion après cinq ans de vente en magasin : sens commercial et accueil "
+                "acquis, aucune pratique de la transaction ni du cadre juridique (loi Hoguet, "
+                "mandats). Parcours de formation recommandé sur les trois blocs.",
+                (
+                    (
+                        R.PARTLY,
+                        "Prospection téléphonique pratiquée en boutique ; pige, estimation et "
+                        "rédaction des mandats à acquérir.",
+                        105,
+                    ),
+                    (
+                        R.PARTLY,
+                        "Accueil et découverte client maîtrisés ; organisation et conduite des "
+                        "visites à acquérir.",
+                        70,
+                    ),
+                    (
+                        R.NOT_YET,
+                        "Aucune pratique de l'offre d'achat, de l'avant-contrat ni du suivi "
+                        "jusqu'à l'acte.",
+                        140,
+                    ),
+                ),
+            ),
+            plan=Plan(-21, 120, Funding.CPF, {"BLOC1": 105, "BLOC2": 70, "BLOC3": 140}),
+            note="formation en cours",
+        ),
     ),
-    (
+    DemoCandidate(
+        "candidat.formation-terminee@demo.cqp.fr",
+        "Xavier",
+        "Morel",
+        "1996-02-18",
+        "Limoges",
+        "employee",
+        S.TRAINING,
+        Story(
+            positioning=Positioning(
+                Pathway.TRAINING,
+                "Deux ans d'alternance comme assistant commercial en agence : accueil et "
+                "visites maîtrisés ; prise de mandats et contractualisation à consolider en "
+                "formation.",
+                (
+                    (
+                        R.PARTLY,
+                        "Participe à la pige ; n'a jamais rentré de mandat seul.",
+                        70,
+                    ),
+                    (
+                        R.ACQUIRED,
+                        "Organise et conduit les visites, comptes rendus aux vendeurs compris.",
+                        None,
+                    ),
+                    (
+                        R.PARTLY,
+                        "Connaît la chaîne de la vente ; n'a pas présenté d'offre d'achat.",
+                        84,
+                    ),
+                ),
+            ),
+            plan=Plan(-150, -8, Funding.CONTRAT_PRO, {"BLOC1": 70, "BLOC3": 84}),
+            note="formation terminée, évaluation en retard",
+        ),
+        funding=Funding.CONTRAT_PRO,
+    ),
+    DemoCandidate(
         "candidat.evaluation@demo.cqp.fr",
         "Pierre",
         "Dupuis",
@@ -93,8 +322,54 @@ CANDIDATES = [
         "Tours",
         "employee",
         S.EVALUATION,
+        Story(
+            positioning=Positioning(
+                Pathway.TRAINING,
+                "Quatre ans d'assistanat commercial en agence : suivi des ventes acquis, peu de "
+                "prise de mandats en autonomie. Formation recommandée sur la prospection, "
+                "l'estimation et la découverte client.",
+                (
+                    (
+                        R.NOT_YET,
+                        "Estimations faites par le responsable d'agence ; pas de mandat rentré "
+                        "seul.",
+                        105,
+                    ),
+                    (R.PARTLY, "Accompagne les visites ; découverte client à structurer.", 35),
+                    (
+                        R.ACQUIRED,
+                        "Prépare les compromis et suit les conditions suspensives depuis trois "
+                        "ans.",
+                        None,
+                    ),
+                ),
+            ),
+            plan=Plan(-100, 14, Funding.PDC, {"BLOC1": 105, "BLOC2": 35}),
+            assessments=(
+                Assessment(
+                    "BLOC3",
+                    M.INTERVIEW,
+                    VALIDATED,
+                    "Suivi des conditions suspensives et relation avec le notaire décrits avec "
+                    "précision, pièces à l'appui.",
+                ),
+                Assessment(
+                    "BLOC1",
+                    M.CASE_STUDY,
+                    NOT_VALIDATED,
+                    "Dossier de prospection incomplet : la pige n'est pas exploitée et les "
+                    "propositions pour le plan commercial restent générales. À reprendre en fin "
+                    "de formation.",
+                    unmet=(
+                        "La pige immobilière",
+                        "Les propositions d'actualisation",
+                    ),
+                ),
+            ),
+            note="BLOC2 pas encore évalué",
+        ),
     ),
-    (
+    DemoCandidate(
         "candidat.jury@demo.cqp.fr",
         "Quentin",
         "Roussel",
@@ -102,8 +377,43 @@ CANDIDATES = [
         "Reims",
         "employee",
         S.READY_FOR_JURY,
+        Story(
+            positioning=Positioning(
+                Pathway.VAE,
+                "Sept ans de négociation en agence indépendante, 35 à 40 ventes par an : "
+                "expérience en rapport direct avec les trois blocs. Recevable en VAE.",
+                (
+                    (R.ACQUIRED, "Mandats exclusifs majoritaires, estimation maîtrisée.", None),
+                    (R.ACQUIRED, "Découverte et visites conduites en autonomie.", None),
+                    (
+                        R.PARTLY,
+                        "Présentation des offres au vendeur peu structurée, à préciser dans le "
+                        "livret.",
+                        None,
+                    ),
+                ),
+            ),
+            assessments=(
+                Assessment(
+                    "BLOC1",
+                    M.PORTFOLIO,
+                    VALIDATED,
+                    "Livret et mandats produits probants ; avis de valeur bien argumentés.",
+                ),
+                Assessment("BLOC2", M.OBSERVATION, VALIDATED),
+                Assessment(
+                    "BLOC3",
+                    M.INTERVIEW,
+                    VALIDATED,
+                    "Validé : la présentation de l'offre d'achat au vendeur ne suit pas toutes "
+                    "les étapes attendues, mais l'argumentation et le suivi jusqu'à l'acte sont "
+                    "maîtrisés.",
+                    unmet=("La présentation de l'offre d'achat",),
+                ),
+            ),
+        ),
     ),
-    (
+    DemoCandidate(
         "candidat.partiel@demo.cqp.fr",
         "Rose",
         "Vidal",
@@ -111,8 +421,48 @@ CANDIDATES = [
         "Nice",
         "employee",
         S.PARTIALLY_VALIDATED,
+        Story(
+            positioning=Positioning(
+                Pathway.VAE,
+                "Cinq ans en gestion locative puis deux ans en transaction : prise de mandats "
+                "maîtrisée, expérience de la vente plus courte. Recevable en VAE ; les blocs 2 "
+                "et 3 seront à étayer dans le livret.",
+                (
+                    (R.ACQUIRED, "Rentre et rédige seule ses mandats.", None),
+                    (R.PARTLY, "Peu de visites conduites seule.", None),
+                    (R.PARTLY, "Offres d'achat rédigées avec le responsable.", None),
+                ),
+            ),
+            assessments=(
+                Assessment("BLOC1", M.PORTFOLIO, VALIDATED),
+                Assessment(
+                    "BLOC2",
+                    M.PRACTICAL,
+                    NOT_VALIDATED,
+                    "Jeu de rôle : découverte du client acquéreur incomplète, biens proposés "
+                    "sans rapport avec son budget.",
+                    unmet=(
+                        "Le questionnement réalisé",
+                        "La sélection des biens",
+                        "Les biens proposés prennent",
+                    ),
+                ),
+                Assessment(
+                    "BLOC3",
+                    M.PRACTICAL,
+                    NOT_VALIDATED,
+                    "Offre d'achat incomplète (conditions suspensives omises) ; présentation de "
+                    "l'offre au vendeur non structurée.",
+                    unmet=(
+                        "L'offre d'achat rédigée",
+                        "La présentation de l'offre d'achat",
+                    ),
+                ),
+            ),
+            jury_comment="Blocs 2 et 3 : mises en situation insuffisamment maîtrisées.",
+        ),
     ),
-    (
+    DemoCandidate(
         "candidat.certifie@demo.cqp.fr",
         "Samuel",
         "Colin",
@@ -120,8 +470,46 @@ CANDIDATES = [
         "Grenoble",
         "employee",
         S.CERTIFIED,
+        Story(
+            positioning=Positioning(
+                Pathway.TRAINING,
+                "Reconversion d'un conseiller bancaire (dix ans de crédit immobilier) : "
+                "financement et contractualisation connus, prospection et visites à acquérir.",
+                (
+                    (R.NOT_YET, "Aucune expérience de la prospection ni du mandat.", 105),
+                    (R.PARTLY, "Sait conduire un entretien de découverte.", 56),
+                    (R.PARTLY, "Connaît les conditions suspensives de prêt.", 35),
+                ),
+            ),
+            plan=Plan(-200, -30, Funding.PRO_A, {"BLOC1": 105, "BLOC2": 56, "BLOC3": 35}),
+            assessments=(
+                Assessment("BLOC1", M.CASE_STUDY, VALIDATED),
+                Assessment("BLOC2", M.PRACTICAL, VALIDATED),
+                Assessment(
+                    "BLOC3",
+                    M.WRITTEN,
+                    VALIDATED,
+                    "Offre d'achat et calendrier jusqu'à l'acte sans erreur.",
+                ),
+            ),
+        ),
     ),
-    (
+    DemoCandidate(
+        "candidat.conflit@demo.cqp.fr",
+        "Yasmine",
+        "Haddad",
+        "1994-07-30",
+        "Montpellier",
+        "employee",
+        S.POSITIONING,
+        Story(
+            evaluator=EVALUATOR_2,
+            conflict="La candidate travaille dans l'agence dirigée par mon beau-frère : je ne "
+            "peux pas l'évaluer en toute impartialité.",
+            note="conflit d'intérêts déclaré par evaluateur2, évaluateur à réaffecter",
+        ),
+    ),
+    DemoCandidate(
         "candidat.irrecevable@demo.cqp.fr",
         "Théa",
         "Renaud",
@@ -130,7 +518,7 @@ CANDIDATES = [
         "other",
         S.INADMISSIBLE,
     ),
-    (
+    DemoCandidate(
         "candidat.retrait@demo.cqp.fr",
         "Ugo",
         "Mercier",
@@ -146,8 +534,16 @@ def _pdf(name):
     return SimpleUploadedFile(name, DEMO_PDF, content_type="application/pdf")
 
 
-def _walk(dossier, target, *, user, staff, evaluator):
-    """Take the dossier along the real path up to `target`."""
+def _years_later(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _walk(dossier, spec: DemoCandidate, *, user, staff, evaluators):
+    """Take the dossier along the real path up to the candidate's target state."""
+    target = spec.target
     services.document_upload(
         dossier=dossier, kind=DossierDocument.Kind.IDENTITY, upload=_pdf("identite.pdf"), actor=user
     )
@@ -177,39 +573,105 @@ def _walk(dossier, target, *, user, staff, evaluator):
         if target == S.WITHDRAWN:
             services.dossier_withdraw(dossier=dossier, actor=user, comment="Changement de projet.")
         return
-    services.dossier_assign_evaluator(dossier=dossier, evaluator=evaluator, actor=staff)
+    _evaluate(dossier, spec, user=user, staff=staff, evaluators=evaluators)
+
+
+def _evaluate(dossier, spec: DemoCandidate, *, user, staff, evaluators):
+    """From the evaluator's assignment to the target: positioning, pathway, assessments, jury."""
+    target, story = spec.target, spec.story
+    today = timezone.localdate()
+    evaluator = evaluators[story.evaluator]
+    due_on = today + datetime.timedelta(days=story.due_in) if story.due_in is not None else None
+    services.dossier_assign_evaluator(
+        dossier=dossier, evaluator=evaluator, actor=staff, due_on=due_on
+    )
+    if story.conflict:
+        services.dossier_declare_conflict(dossier=dossier, reason=story.conflict, actor=evaluator)
+        return
     if target == S.POSITIONING:
         return
-    pathway = "training" if target == S.TRAINING else "vae"
-    services.dossier_choose_pathway(dossier=dossier, pathway=pathway, actor=evaluator)
+    units = {unit.code: unit for unit in services.units_to_acquire(dossier)}
+    _position(dossier, story.positioning, list(units.values()), evaluator=evaluator)
+    if story.positioning.pathway == Pathway.VAE:
+        if story.booklet:
+            services.document_upload(
+                dossier=dossier,
+                kind=DossierDocument.Kind.VAE_BOOKLET,
+                upload=_pdf("livret-2-vae.pdf"),
+                actor=user,
+            )
+    else:
+        plan = story.plan
+        services.training_plan_save(
+            dossier=dossier,
+            provider=TrainingProvider.objects.get(siret=PROVIDER_SIRET),
+            start_date=today + datetime.timedelta(days=plan.starts_in),
+            end_date=today + datetime.timedelta(days=plan.ends_in),
+            funding=plan.funding,
+            unit_hours={units[code].pk: hours for code, hours in plan.hours.items()},
+            actor=evaluator,
+        )
     if target in (S.VAE, S.TRAINING):
         return
     services.dossier_start_evaluation(dossier=dossier, actor=evaluator)
+    for assessment in story.assessments:
+        _assess(dossier, units[assessment.unit], assessment, evaluator=evaluator)
     if target == S.EVALUATION:
         return
     services.dossier_declare_ready(dossier=dossier, actor=evaluator)
     if target == S.READY_FOR_JURY:
         return
     services.dossier_put_on_agenda(dossier=dossier, actor=staff)
-    units = list(dossier.referentiel.units.order_by("order"))
-    decided_on = timezone.localdate() - datetime.timedelta(days=7)
-    if target == S.CERTIFIED:
-        services.dossier_record_decision(
-            dossier=dossier,
-            outcome=S.CERTIFIED,
-            validated_units=units,
-            decided_on=decided_on,
-            actor=staff,
-        )
-    else:
-        services.dossier_record_decision(
-            dossier=dossier,
-            outcome=S.PARTIALLY_VALIDATED,
-            validated_units=units[:1],
-            decided_on=decided_on,
-            actor=staff,
-            comment="Blocs 2 et 3 : mises en situation insuffisamment maîtrisées.",
-        )
+    validated = [units[a.unit] for a in story.assessments if a.result == VALIDATED]
+    services.dossier_record_decision(
+        dossier=dossier,
+        outcome=target,
+        validated_units=validated,
+        decided_on=today,
+        actor=staff,
+        comment=story.jury_comment,
+    )
+
+
+def _position(dossier, positioning: Positioning, units, *, evaluator):
+    today = timezone.localdate()
+    vae = positioning.pathway == Pathway.VAE
+    services.positioning_record(
+        dossier=dossier,
+        assessed_on=today,
+        recommendation=positioning.pathway,
+        justification=positioning.justification,
+        units=[
+            services.UnitPositioning(unit.pk, result, comment, hours)
+            for unit, (result, comment, hours) in zip(units, positioning.units, strict=True)
+        ],
+        eligibility_valid_until=_years_later(today, VAE_ELIGIBILITY_YEARS) if vae else None,
+        actor=evaluator,
+    )
+
+
+def _assess(dossier, unit, assessment: Assessment, *, evaluator):
+    criteria = list(unit.criteria.order_by("order", "id"))
+    unmet = {c.pk for c in criteria if c.text.startswith(assessment.unmet)}
+    if len(unmet) < len(assessment.unmet):
+        raise ValueError(f"{unit.code}: a criterion of {assessment.unmet} is not in the unit.")
+    services.unit_assessment_save(
+        dossier=dossier,
+        unit=unit,
+        assessed_on=timezone.localdate(),
+        modality=assessment.modality,
+        result=assessment.result,
+        criteria={c.pk: c.pk not in unmet for c in criteria},
+        comment=assessment.comment,
+        actor=evaluator,
+    )
+
+
+def _describe(spec: DemoCandidate, cqp) -> str:
+    line = f"{S(spec.target).label} — {cqp.code}"
+    if spec.story.positioning is not None and spec.target not in (S.VAE, S.TRAINING):
+        line += f" ({Pathway(spec.story.positioning.pathway).label})"
+    return f"{line}, {spec.story.note}" if spec.story.note else line
 
 
 def seed_candidates() -> list[tuple[str, str]]:
@@ -232,29 +694,33 @@ def _seed_candidates() -> list[tuple[str, str]]:
         role=BranchMembership.BranchRole.STAFF,
         user__email="staff.immo@demo.cqp.fr",
     ).user
-    evaluator = get_user_model().objects.get(email="evaluateur@demo.cqp.fr")
+    evaluators = {
+        user.email: user
+        for user in get_user_model().objects.filter(email__in=[EVALUATOR, EVALUATOR_2])
+    }
     lines = []
-    for email, first, last, birth, place, situation, target in CANDIDATES:
-        lines.append((email, f"{S(target).label} — {cqp.code}"))
-        if get_user_model().objects.filter(email=email).exists():
+    for spec in CANDIDATES:
+        lines.append((spec.email, _describe(spec, cqp)))
+        if get_user_model().objects.filter(email=spec.email).exists():
             continue
         user = get_user_model().objects.create_user(
-            email, DEMO_PASSWORD, first_name=first, last_name=last
+            spec.email, DEMO_PASSWORD, first_name=spec.first_name, last_name=spec.last_name
         )
+        employee = spec.situation == "employee"
         candidate = Candidate.objects.create(
             user=user,
-            first_name=first,
-            last_name=last,
-            birth_date=datetime.date.fromisoformat(birth),
-            birth_place=place,
-            situation=situation,
-            employer_name="Agence démo Immobilier" if situation == "employee" else "",
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            birth_date=datetime.date.fromisoformat(spec.birth_date),
+            birth_place=spec.birth_place,
+            situation=spec.situation,
+            employer_name="Agence démo Immobilier" if employee else "",
         )
         dossier = services.dossier_open(
             candidate=candidate,
             cqp=cqp,
-            funding="cpf" if situation != "employee" else "pdc",
+            funding=spec.funding or (Funding.PDC if employee else Funding.CPF),
             actor=user,
         )
-        _walk(dossier, target, user=user, staff=staff, evaluator=evaluator)
+        _walk(dossier, spec, user=user, staff=staff, evaluators=evaluators)
     return lines

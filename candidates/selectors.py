@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from certifications.models import CompetenceUnit, Cqp
 from cqp.errors import DomainError
 
-from .lifecycles import DOSSIER_LIFECYCLE, PRIVATE_COMMENT_ACTIONS, step_label
+from .lifecycles import DOSSIER_LIFECYCLE, PRIVATE_COMMENT_ACTIONS, WITH_EVALUATOR, step_label
 from .models import (
     OPEN_STATUSES,
     AcquiredUnit,
@@ -97,6 +97,9 @@ def filter_assigned_dossiers(
     if cqp_id:
         dossiers = dossiers.filter(cqp_id=cqp_id)
     today = timezone.localdate()
+    if due in ("overdue", "week", "month"):
+        # A due date binds the evaluator only while they are at work on the dossier.
+        dossiers = dossiers.filter(status__in=WITH_EVALUATOR)
     if due == "overdue":
         dossiers = dossiers.filter(evaluator_due_on__lt=today)
     elif due in ("week", "month"):

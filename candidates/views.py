@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
@@ -24,8 +25,8 @@ from .forms import (
     ProfileForm,
     WithdrawForm,
 )
-from .lifecycles import DOSSIER_LIFECYCLE
-from .models import Candidate, DossierStatus
+from .lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
+from .models import Candidate, DossierDocument, DossierStatus, Pathway
 from .permissions import candidate_of, get_document_for_user, get_dossier_for_user, is_dossier_owner
 
 S = DossierStatus
@@ -91,6 +92,9 @@ class DossierDetailView(LoginRequiredMixin, TemplateView):
     """A dossier: status and next step, timeline, units, pieces; actions for its candidate."""
 
     template_name = "candidates/dossier_detail.html"
+    # While the evaluator assesses and until the jury decides, units read "assessed" or
+    # "pending"; the results stay with the branch and the jury.
+    assessed_shown = frozenset({S.EVALUATION, S.READY_FOR_JURY, S.IN_JURY})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -101,14 +105,37 @@ class DossierDetailView(LoginRequiredMixin, TemplateView):
             (e.comment for e in reversed(events) if e.action == "declare_incomplete"), ""
         )
         pieces_editable = is_owner and DOSSIER_LIFECYCLE.can(dossier.status, "add_piece")
+        documents = selectors.dossier_documents(dossier)
+        units = selectors.dossier_units(dossier)
+        # The positioning exists once a pathway is taken, the plan on the training pathway.
+        positioning = selectors.dossier_positioning(dossier) if dossier.pathway else None
+        plan = (
+            selectors.dossier_training_plan(dossier)
+            if dossier.pathway == Pathway.TRAINING
+            else None
+        )
+        # Which units the evaluator assessed (never the results: the jury decides).
+        if dossier.status in self.assessed_shown:
+            assessed = set(dossier.unit_assessments.order_by().values_list("unit_id", flat=True))
+            for unit in units:
+                unit.assessed = unit.pk in assessed
+        today = timezone.localdate()
         context.update(
             dossier=dossier,
             candidate=dossier.candidate,
             is_owner=is_owner,
             events=events,
             missing_items=missing,
-            units=selectors.dossier_units(dossier),
-            documents=selectors.dossier_documents(dossier),
+            units=units,
+            show_assessed=dossier.status in self.assessed_shown,
+            documents=documents,
+            positioning=positioning,
+            eligibility_expired=positioning is not None
+            and positioning.eligibility_valid_until is not None
+            and not positioning.eligibility_is_valid_on(today),
+            plan=plan,
+            has_booklet=any(d.kind == DossierDocument.Kind.VAE_BOOKLET for d in documents),
+            awaiting_evaluator=dossier.status in WITH_EVALUATOR and dossier.evaluator_id is None,
             pieces_editable=pieces_editable,
             can_submit=is_owner
             and any(DOSSIER_LIFECYCLE.can(dossier.status, a) for a in ("submit", "resubmit")),

@@ -74,6 +74,13 @@ USERS = [
     ("staff.veto@demo.cqp.fr", "Fabien", "Roux", "veterinaires", STAFF),
     ("cpnef.veto@demo.cqp.fr", "Gaëlle", "Blanc", "veterinaires", CPNEF),
     ("evaluateur@demo.cqp.fr", "Hugo", "Petit", None, "evaluator"),
+    ("evaluateur2@demo.cqp.fr", "Isabelle", "Fontaine", None, "evaluator"),
+]
+
+# Evaluators accredited by the immobilier branch: (e-mail, reference, only the CQP NI?).
+EVALUATORS = [
+    ("evaluateur@demo.cqp.fr", "ACC-IMMO-001", True),
+    ("evaluateur2@demo.cqp.fr", "ACC-IMMO-002", False),  # every CQP of the branch
 ]
 
 ROLE_LABELS = {"superuser": "administrateur (tous les droits)", "evaluator": "évaluateur"}
@@ -86,10 +93,23 @@ JSON_CQPS = [
 ]
 
 PROVIDERS = [
-    # Real partner organisations of RNCP40344 (France Compétences export); demo ones otherwise.
-    ("AGRICAMPUS LAVAL", "19530081900016", "veterinaires", "RNCP40344"),
-    ("CENTRE D'ENSEIGNEMENT ZOOTECHNIQUE", "19783360100010", "veterinaires", "RNCP40344"),
-    ("Organisme de formation démo — Immobilier", "90000000000016", "immobilier", "NI"),
+    # (name, SIRET, branch slug, CQP code or RNCP number, other fields)
+    # Real partner organisations of RNCP40344 (France Compétences export).
+    ("AGRICAMPUS LAVAL", "19530081900016", "veterinaires", "RNCP40344", {}),
+    ("CENTRE D'ENSEIGNEMENT ZOOTECHNIQUE", "19783360100010", "veterinaires", "RNCP40344", {}),
+    # A fictitious provider for the demo dossiers' training plans (SIREN and SIRET Luhn-valid).
+    (
+        "Institut Hoguet Formation",
+        "84231765300025",
+        "immobilier",
+        "NI",
+        {
+            "nda": "84691765369",
+            "address": "14 rue de la République\n69002 Lyon",
+            "email": "institut.hoguet@demo.cqp.fr",
+            "phone": "04 78 42 17 30",
+        },
+    ),
 ]
 
 
@@ -232,9 +252,9 @@ def seed_catalogue() -> SeedReport:
     )
 
     today = timezone.localdate()
-    for name, siret, slug, cqp_code in PROVIDERS:
+    for name, siret, slug, cqp_code, fields in PROVIDERS:
         provider, _created = TrainingProvider.objects.get_or_create(
-            siret=siret, defaults={"name": name}
+            siret=siret, defaults={"name": name, **fields}
         )
         provider.branches.add(branches[slug])
         lookup = "registry_number" if cqp_code.startswith("RNCP") else "code"
@@ -243,23 +263,26 @@ def seed_catalogue() -> SeedReport:
             provider=provider,
             cqp=cqp,
             defaults={
-                "valid_from": today.replace(month=1, day=1),
+                # From last January: the demo's training plans started up to months ago.
+                "valid_from": today.replace(year=today.year - 1, month=1, day=1),
                 "valid_until": today.replace(year=today.year + 3, month=12, day=31),
+                "reference": f"HAB-{branches[slug].code}-{cqp.code or cqp.registry_number}",
             },
         )
 
-    evaluator = users["evaluateur@demo.cqp.fr"]
-    if not EvaluatorAccreditation.objects.filter(user=evaluator).exists():
+    for email, reference, only_ni in EVALUATORS:
+        if EvaluatorAccreditation.objects.filter(user=users[email]).exists():
+            continue
         accreditation = EvaluatorAccreditation(
             branch=branches["immobilier"],
             valid_from=today.replace(month=1, day=1),
             valid_until=today.replace(year=today.year + 2, month=12, day=31),
-            reference="ACC-IMMO-001",
+            reference=reference,
         )
         services.evaluator_accreditation_save(
             accreditation=accreditation,
-            email=evaluator.email,
-            cqps=Cqp.objects.filter(branch=branches["immobilier"], code="NI"),
+            email=email,
+            cqps=Cqp.objects.filter(branch=branches["immobilier"], code="NI") if only_ni else [],
             actor=staff_of("immobilier"),
         )
     return report

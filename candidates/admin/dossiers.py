@@ -1,26 +1,58 @@
 """The dossiers of the staff's branch: list, filters, search, action pages, export."""
 
+import datetime
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from certifications.admin.cqp import status_badge
+from certifications.admin.history import person
 from certifications.admin.scoping import BranchScopedAdmin
 from certifications.permissions import staff_branch_ids
 from cqp.errors import DomainError
 
 from .. import services
-from ..lifecycles import DOSSIER_LIFECYCLE
-from ..models import Dossier
+from ..lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
+from ..models import Dossier, PositioningAssessment
 from ..permissions import is_dossier_staff
-from .actions import STAFF_ACTIONS, DossierActionForm
+from .actions import STAFF_ACTIONS, DossierActionForm, awaiting_evaluator
+from .evaluation import evaluation_sections
 from .export import csv_response
 from .inlines import CarriedOverInline, DocumentInline, DossierEventInline
+
+
+class EvaluatorFollowUpFilter(admin.SimpleListFilter):
+    """Dossiers waiting for an evaluator (after a conflict of interest) or for their work."""
+
+    title = gettext_lazy("evaluator's follow-up")
+    parameter_name = "follow_up"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("awaiting", _("Awaiting an evaluator")),
+            ("overdue", _("Overdue")),
+            ("week", _("Due within a week")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in ("awaiting", "overdue", "week"):
+            return queryset
+        queryset = queryset.filter(status__in=WITH_EVALUATOR)
+        today = timezone.localdate()
+        if value == "awaiting":
+            return queryset.filter(evaluator__isnull=True)
+        if value == "overdue":
+            return queryset.filter(evaluator_due_on__lt=today)
+        return queryset.filter(evaluator_due_on__range=(today, today + datetime.timedelta(days=7)))
 
 
 @admin.register(Dossier)
@@ -33,11 +65,13 @@ class DossierAdmin(BranchScopedAdmin):
         "status_display",
         "funding",
         "pathway",
-        "evaluator",
+        "evaluator_display",
+        "due_on_display",
         "created_at",
     ]
     list_filter = [
         "status",
+        EvaluatorFollowUpFilter,
         ("cqp", admin.RelatedOnlyFieldListFilter),
         "funding",
         "candidate__situation",
@@ -72,13 +106,15 @@ class DossierAdmin(BranchScopedAdmin):
                     "funding",
                     "pathway",
                     "vae_requested_on",
+                    "eligibility",
                     "evaluator",
+                    "evaluator_due_on",
                     "training_provider",
                 ]
             },
         ),
     ]
-    readonly_fields = [f.name for f in Dossier._meta.fields] + ["status_display"]
+    readonly_fields = [f.name for f in Dossier._meta.fields] + ["status_display", "eligibility"]
     inlines = [DocumentInline, CarriedOverInline, DossierEventInline]
     actions = ["declare_complete_selected", "declare_admissible_selected", "export_csv"]
     change_form_template = "admin/candidates/dossier/change_form.html"
@@ -106,6 +142,37 @@ class DossierAdmin(BranchScopedAdmin):
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, dossier):
         return status_badge(dossier.status, dossier.get_status_display())
+
+    @admin.display(description=gettext_lazy("evaluator"), ordering="evaluator__last_name")
+    def evaluator_display(self, dossier):
+        if awaiting_evaluator(dossier):
+            return format_html(
+                '<strong class="cqp-warning">{}</strong>', _("Awaiting an evaluator")
+            )
+        return person(dossier.evaluator) if dossier.evaluator_id else "—"
+
+    @admin.display(description=gettext_lazy("evaluator's due date"), ordering="evaluator_due_on")
+    def due_on_display(self, dossier):
+        due_on = dossier.evaluator_due_on
+        if due_on is None:
+            return "—"
+        text = date_format(due_on, "SHORT_DATE_FORMAT")
+        if dossier.status in WITH_EVALUATOR and due_on < timezone.localdate():
+            return format_html('<strong class="cqp-warning">{} ({})</strong>', text, _("overdue"))
+        return text
+
+    @admin.display(description=gettext_lazy("VAE eligibility"))
+    def eligibility(self, dossier):
+        try:
+            positioning = dossier.positioning
+        except PositioningAssessment.DoesNotExist:
+            return "—"
+        if positioning.eligibility_valid_until is None:
+            return "—"
+        return _("Eligible since %(since)s, valid until %(until)s") % {
+            "since": date_format(positioning.assessed_on, "SHORT_DATE_FORMAT"),
+            "until": date_format(positioning.eligibility_valid_until, "SHORT_DATE_FORMAT"),
+        }
 
     # --- bulk actions and export --------------------------------------------------------------
 
@@ -181,7 +248,13 @@ class DossierAdmin(BranchScopedAdmin):
         extra_context = dict(extra_context or {})
         dossier = self.get_object(request, object_id)
         if dossier is not None:
-            extra_context["dossier_actions"] = self.available_actions(request, dossier)
+            actions = self.available_actions(request, dossier)
+            extra_context["dossier_actions"] = actions
+            extra_context["evaluation"] = evaluation_sections(dossier)
+            extra_context["awaiting_evaluator"] = awaiting_evaluator(dossier)
+            extra_context["reassign_url"] = next(
+                (a["url"] for a in actions if a["action"] == "reassign_evaluator"), None
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def available_actions(self, request, dossier: Dossier) -> list[dict]:
@@ -232,6 +305,7 @@ class DossierAdmin(BranchScopedAdmin):
             arguments = {"dossier": dossier, "actor": request.user, "comment": data["comment"]}
             if staff_action.evaluator:
                 arguments["evaluator"] = data["evaluator"]
+                arguments["due_on"] = data["due_on"]
             try:
                 staff_action.service(**arguments)
             except DomainError as error:
@@ -258,5 +332,7 @@ class DossierAdmin(BranchScopedAdmin):
                 "status_label": dossier.get_status_display(),
                 "no_evaluator": staff_action.evaluator
                 and not form.fields["evaluator"].queryset.exists(),
+                "evaluator_action": staff_action.evaluator,
+                "awaiting_evaluator": awaiting_evaluator(dossier),
             },
         )

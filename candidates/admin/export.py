@@ -21,6 +21,7 @@ CSV_COLUMNS = [
     gettext_lazy("funding"),
     gettext_lazy("pathway"),
     gettext_lazy("evaluator"),
+    gettext_lazy("evaluator's due date"),
     gettext_lazy("opened"),
     gettext_lazy("submitted"),
 ]
@@ -50,6 +51,7 @@ def csv_row(dossier: Dossier) -> list[str]:
             dossier.get_funding_display(),
             dossier.get_pathway_display() if dossier.pathway else "",
             person(dossier.evaluator) if dossier.evaluator_id else "",
+            dossier.evaluator_due_on.isoformat() if dossier.evaluator_due_on else "",
             timezone.localtime(dossier.created_at).date().isoformat(),
             timezone.localtime(submitted).date().isoformat() if submitted else "",
         )

@@ -66,7 +66,12 @@ def unit_assessment_save(
             dossier,
             "assess_unit",
             actor=actor,
-            comment=f"{unit.code} — {unit.title}" + (_(" (changed)") if existing else ""),
+            comment=(
+                _("%(code)s — %(title)s (assessment changed)")
+                if existing
+                else "%(code)s — %(title)s"
+            )
+            % {"code": unit.code, "title": unit.title},
             guard=_still_evaluator(actor),
         )
         assessment, _created = UnitAssessment.objects.update_or_create(

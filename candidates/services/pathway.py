@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from certifications.models import Cqp, Habilitation, TrainingProvider
@@ -24,6 +25,7 @@ from ..models import (
     TrainingPlanUnit,
 )
 from ._common import S, _require_evaluator, _step
+from .dossiers import accreditation_valid_for
 
 VAE_CERTIFICATIONS_PER_YEAR = 3  # R335-7: at most three different certifications a year
 MAX_UNIT_HOURS = 2000  # more than a year of full-time training for one unit is a typo
@@ -147,18 +149,23 @@ def positioning_record(
             raise DomainError(_("Give the end of validity of the VAE eligibility."))
         if eligibility_valid_until <= assessed_on:
             raise DomainError(_("The VAE eligibility must stay valid after its date."))
+        if eligibility_valid_until < timezone.localdate():
+            raise DomainError(_("This VAE eligibility would already have expired."))
     else:
         eligibility_valid_until = None
     units = _check_positioning_units(dossier, recommendation, units)
     with transaction.atomic():
         if recommendation == Pathway.VAE:
-            today = timezone.localdate()
+            # The eligibility request is the positioning: it counts in the year of its date.
+            requested_on = assessed_on
 
             def within_quota(locked: Dossier) -> None:
                 # Lock the candidate: two evaluators choosing VAE at once on two dossiers of
                 # the same candidate are counted one after the other (R335-7's yearly limits).
                 Candidate.objects.select_for_update().get(pk=locked.candidate_id)
-                problem = vae_quota_problem(locked.candidate, locked.cqp, today, exclude=locked)
+                problem = vae_quota_problem(
+                    locked.candidate, locked.cqp, requested_on, exclude=locked
+                )
                 if problem:
                     raise DomainError(problem)
 
@@ -170,7 +177,7 @@ def positioning_record(
                 guard=_still_evaluator(actor, within_quota),
                 changes={
                     "pathway": Pathway.VAE,
-                    "vae_requested_on": today,
+                    "vae_requested_on": requested_on,
                     "evaluator_due_on": eligibility_valid_until,
                 },
             )
@@ -269,8 +276,8 @@ def training_plan_save(
             )
             % {
                 "provider": provider.name,
-                "start": start_date.strftime("%d/%m/%Y"),
-                "end": end_date.strftime("%d/%m/%Y"),
+                "start": date_format(start_date, "SHORT_DATE_FORMAT"),
+                "end": date_format(end_date, "SHORT_DATE_FORMAT"),
             }
         )
     codes = ", ".join(
@@ -278,8 +285,8 @@ def training_plan_save(
     )
     comment = _("%(provider)s, from %(start)s to %(end)s, %(hours)d hours (%(units)s).") % {
         "provider": provider.name,
-        "start": start_date.strftime("%d/%m/%Y"),
-        "end": end_date.strftime("%d/%m/%Y"),
+        "start": date_format(start_date, "SHORT_DATE_FORMAT"),
+        "end": date_format(end_date, "SHORT_DATE_FORMAT"),
         "hours": sum(unit_hours.values()),
         "units": codes,
     }
@@ -337,11 +344,19 @@ def dossier_start_evaluation(*, dossier: Dossier, actor, comment: str = "") -> D
 
 
 def _still_evaluator(actor, then=None):
-    """A guard: on the locked row, the actor is still the dossier's evaluator (reassignment)."""
+    """A guard: on the locked row, the actor is still the dossier's evaluator (reassignment),
+    still accredited for its CQP."""
 
     def guard(locked: Dossier) -> None:
         if locked.evaluator_id != actor.pk:
             raise ActionNotPermitted(_("Only the dossier's evaluator may do this."))
+        if not accreditation_valid_for(actor, locked.cqp):
+            raise ActionNotPermitted(
+                _(
+                    "Your accreditation for this CQP is no longer valid: the branch will "
+                    "assign another evaluator."
+                )
+            )
         if then is not None:
             then(locked)
 

@@ -371,7 +371,8 @@ def test_the_csv_export_has_one_row_per_dossier_with_formulas_neutralised(
     client, staff, candidate, open_cqp, other_dossier, evaluator
 ):
     hostile = make_candidate("hostile@example.org", last_name="=HYPERLINK(1)", first_name="+33")
-    first = make_dossier(candidate, open_cqp, evaluator=evaluator)
+    due_on = timezone.localdate() + datetime.timedelta(days=10)
+    first = make_dossier(candidate, open_cqp, evaluator=evaluator, evaluator_due_on=due_on)
     second = make_dossier(hostile, open_cqp, pathway="vae")
     client.force_login(staff)
     response = client.post(
@@ -381,7 +382,7 @@ def test_the_csv_export_has_one_row_per_dossier_with_formulas_neutralised(
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = read_csv(response)
-    assert len(rows[0]) == 12 and len(rows) == 3
+    assert len(rows[0]) == 13 and len(rows) == 3
     by_reference = {row[0]: row for row in rows[1:]}
     assert by_reference[first.reference][1:5] == [
         candidate.last_name,
@@ -390,6 +391,8 @@ def test_the_csv_export_has_one_row_per_dossier_with_formulas_neutralised(
         open_cqp.code,
     ]
     assert by_reference[first.reference][9] == evaluator.get_full_name()
+    assert by_reference[first.reference][10] == due_on.isoformat()
+    assert by_reference[second.reference][10] == ""
     assert by_reference[second.reference][1:3] == ["'=HYPERLINK(1)", "'+33"]
     assert by_reference[second.reference][8] != ""  # the pathway's label
 

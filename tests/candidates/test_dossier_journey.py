@@ -5,8 +5,17 @@ from django.core import mail
 from django.utils import timezone
 
 from candidates import services
-from candidates.models import AcquiredUnit, DossierDocument, DossierStatus
+from candidates.models import (
+    AcquiredUnit,
+    DossierDocument,
+    DossierStatus,
+    Pathway,
+    TrainingPlan,
+    UnitAssessmentResult,
+)
+from tests.candidates import evaluation
 from tests.candidates.conftest import pdf
+from tests.candidates.test_evaluator_space import admissible_dossier
 
 S = DossierStatus
 
@@ -32,11 +41,14 @@ def test_a_dossier_goes_from_opening_to_a_partial_validation_and_a_new_attempt(
         services.dossier_declare_complete(dossier=dossier, actor=staff)
         services.dossier_declare_admissible(dossier=dossier, actor=staff)
         services.dossier_assign_evaluator(dossier=dossier, evaluator=evaluator, actor=staff)
-        services.dossier_choose_pathway(dossier=dossier, pathway="vae", actor=evaluator)
+        evaluation.position(dossier, evaluator, Pathway.VAE)
+        evaluation.add_booklet(dossier)
         services.dossier_start_evaluation(dossier=dossier, actor=evaluator)
+        first_unit, second_unit = services.units_to_acquire(dossier)
+        evaluation.assess(dossier, evaluator, first_unit)
+        evaluation.assess(dossier, evaluator, second_unit, UnitAssessmentResult.NOT_VALIDATED)
         services.dossier_declare_ready(dossier=dossier, actor=evaluator)
         services.dossier_put_on_agenda(dossier=dossier, actor=None)
-        first_unit = dossier.referentiel.units.order_by("order").first()
         services.dossier_record_decision(
             dossier=dossier,
             outcome=S.PARTIALLY_VALIDATED,
@@ -53,6 +65,14 @@ def test_a_dossier_goes_from_opening_to_a_partial_validation_and_a_new_attempt(
     assert not dossier.documents.filter(kind=DossierDocument.Kind.IDENTITY).exists()
     actions = list(dossier.events.values_list("action", flat=True))
     assert actions[0] == "open" and actions[-1] == "erase_identity"
+    assert actions[actions.index("choose_vae") : actions.index("declare_ready") + 1] == [
+        "choose_vae",
+        "add_piece",  # the booklet, by the candidate
+        "start_evaluation",
+        "assess_unit",
+        "assess_unit",
+        "declare_ready",
+    ]
     assert "validate_partially" in actions
     assert any(user.email in m.to for m in mail.outbox)
     assert any(staff.email in m.to for m in mail.outbox)
@@ -60,6 +80,42 @@ def test_a_dossier_goes_from_opening_to_a_partial_validation_and_a_new_attempt(
     again = services.dossier_open(candidate=candidate, cqp=open_cqp, funding="cpf", actor=user)
     assert again.previous == dossier
     assert list(again.carried_over.values_list("unit", flat=True)) == [first_unit.pk]
+
+
+def test_a_dossier_goes_through_the_training_pathway_to_the_jury(
+    candidate, open_cqp, staff, evaluator, django_capture_on_commit_callbacks
+):
+    dossier = admissible_dossier(candidate, open_cqp, staff)
+    services.dossier_assign_evaluator(dossier=dossier, evaluator=evaluator, actor=staff)
+    provider = evaluation.habilitated_provider(open_cqp, name="Formapro Immobilier")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation.position(dossier, evaluator, Pathway.TRAINING)
+        plan = evaluation.plan_training(dossier, evaluator, provider)
+        services.dossier_start_evaluation(dossier=dossier, actor=evaluator)
+        evaluation.assess_all(dossier, evaluator)
+        services.dossier_declare_ready(dossier=dossier, actor=evaluator)
+
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.pathway) == (S.READY_FOR_JURY, Pathway.TRAINING)
+    assert dossier.training_provider == provider and dossier.evaluator_due_on == plan.end_date
+    assert TrainingPlan.objects.get(dossier=dossier) == plan
+    assert dossier.unit_assessments.count() == 2
+    actions = list(dossier.events.values_list("action", flat=True))
+    assert actions[actions.index("assign_evaluator") + 1 :] == [
+        "choose_training",
+        "plan_training",
+        "start_evaluation",
+        "assess_unit",
+        "assess_unit",
+        "declare_ready",
+    ]
+    to_candidate = [m for m in mail.outbox if m.to == [candidate.user.email]]
+    # Positioning, plan, start and readiness; each unit's assessment is not sent.
+    assert len(to_candidate) == 4
+    assert any("Formapro Immobilier" in m.body for m in to_candidate)
+    assert any(m.to == [staff.email] and dossier.reference in m.subject for m in mail.outbox)
 
 
 def test_a_second_open_dossier_on_the_same_cqp_is_refused(candidate, open_cqp):

@@ -1,11 +1,12 @@
 """The dossier's lifecycle, driven through the services: every transition allowed and refused.
 
-The helpers here (`Cast`, `bring_to`, `perform`, `snapshot`, `make_open_cqp`) are shared by the
-other service-level tests of the candidates app.
+The helpers here (`Cast`, `bring_to`, `prepare`, `perform`, `snapshot`, `make_open_cqp`,
+`reopened_holding`) are shared by the other service-level tests of the candidates app. The
+evaluator's steps go through `tests/candidates/evaluation.py`.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.core import mail
@@ -17,10 +18,18 @@ from candidates.lifecycles import DOSSIER_LIFECYCLE
 from candidates.models import (
     AcquiredUnit,
     Candidate,
+    ConflictOfInterest,
+    CriterionAssessment,
     Dossier,
     DossierDocument,
     DossierEvent,
     DossierStatus,
+    Pathway,
+    PositioningAssessment,
+    PositioningUnit,
+    TrainingPlan,
+    TrainingPlanUnit,
+    UnitAssessment,
 )
 from candidates.notifications import CANDIDATE_ACTIONS
 from certifications import services as catalogue
@@ -29,6 +38,7 @@ from cqp.errors import ActionNotPermitted, DomainError, TransitionNotAllowed
 from cqp.lifecycle import apply_transition
 from cqp.models import OutgoingEmail
 from tests import factories
+from tests.candidates import evaluation
 from tests.candidates.conftest import pdf
 
 S = DossierStatus
@@ -48,7 +58,15 @@ STAFF_ONLY = (
     "reassign_evaluator",
     "archive",
 )
-EVALUATOR_ONLY = ("choose_vae", "choose_training", "start_evaluation", "declare_ready")
+EVALUATOR_ONLY = (
+    "choose_vae",
+    "choose_training",
+    "plan_training",
+    "start_evaluation",
+    "assess_unit",
+    "declare_ready",
+    "declare_conflict",
+)
 # Taken by the juries app (which checks its own rights) or by the system.
 JURY_OR_SYSTEM = (
     "put_on_agenda",
@@ -61,9 +79,15 @@ JURY_OR_SYSTEM = (
 DECISIONS = {"certify": S.CERTIFIED, "validate_partially": S.PARTIALLY_VALIDATED}
 DECISIONS["not_validate"] = S.NOT_VALIDATED
 
+# Steps whose e-mail goes to the branch's staff.
+STAFF_TOLD = ("submit", "resubmit", "declare_ready", "declare_conflict")
+
 _TO_POSITIONING = ["submit", "declare_complete", "declare_admissible", "assign_evaluator"]
-_TO_JURY = [*_TO_POSITIONING, "choose_training", "start_evaluation", "declare_ready"]
-# How to reach each status through the services, from a draft holding its identity piece.
+_TO_EVALUATION = [*_TO_POSITIONING, "choose_training", "plan_training", "start_evaluation"]
+# Before "declare_ready", `prepare` assesses every required unit (one "assess_unit" each).
+_TO_JURY = [*_TO_EVALUATION, "declare_ready"]
+# How to reach each status through the services, from a draft holding its identity piece and
+# a VAE booklet (so that the VAE pathway may start its evaluation).
 PATHS = {
     S.DRAFT: [],
     S.SUBMITTED: ["submit"],
@@ -73,7 +97,7 @@ PATHS = {
     S.POSITIONING: _TO_POSITIONING,
     S.VAE: [*_TO_POSITIONING, "choose_vae"],
     S.TRAINING: [*_TO_POSITIONING, "choose_training"],
-    S.EVALUATION: [*_TO_POSITIONING, "choose_training", "start_evaluation"],
+    S.EVALUATION: _TO_EVALUATION,
     S.READY_FOR_JURY: _TO_JURY,
     S.IN_JURY: [*_TO_JURY, "put_on_agenda"],
     S.CERTIFIED: [*_TO_JURY, "put_on_agenda", "certify"],
@@ -105,10 +129,17 @@ class Cast:
     evaluator: object
     second_evaluator: object
     cqp: Cqp
+    providers: dict = field(default_factory=dict)
 
     @property
     def user(self):
         return self.candidate.user
+
+    def provider_for(self, cqp):
+        """One provider habilitated to train for `cqp`, made once per CQP."""
+        if cqp.pk not in self.providers:
+            self.providers[cqp.pk] = evaluation.habilitated_provider(cqp)
+        return self.providers[cqp.pk]
 
 
 def make_evaluator(branch, email):
@@ -117,10 +148,13 @@ def make_evaluator(branch, email):
     return user
 
 
-def make_open_cqp(branch, staff, cpnef, code, *, units=2, optional=()):
-    """A CQP approved by the CPNEF with its version 1 published (`optional`: unit codes)."""
+def make_open_cqp(branch, staff, cpnef, code, *, units=2, optional=(), criteria=1):
+    """A CQP approved by the CPNEF with its version 1 published (`optional`: unit codes).
+
+    Each unit holds `criteria` evaluation criteria.
+    """
     cqp = factories.cqp_with_referentiel(
-        branch=branch, code=code, title=f"Métier {code}", units=units
+        branch=branch, code=code, title=f"Métier {code}", units=units, criteria=criteria
     )
     referentiel = cqp.referentiels.get()
     for unit in referentiel.units.filter(code__in=optional):
@@ -160,6 +194,29 @@ def cast(candidate, staff, evaluator, branch, open_cqp):
 def units_to_acquire(dossier):
     carried = dossier.carried_over.values("unit")
     return list(dossier.referentiel.units.exclude(pk__in=carried).order_by("order"))
+
+
+def unit_to_assess(dossier):
+    """The first unit still to acquire not assessed yet, else the first one (a change)."""
+    units = units_to_acquire(dossier)
+    assessed = set(dossier.unit_assessments.values_list("unit_id", flat=True))
+    return next((unit for unit in units if unit.pk not in assessed), units[0])
+
+
+def prepare(action, dossier, cast):
+    """What `action` needs beyond the status, done the way its people would do it."""
+    dossier.refresh_from_db()
+    if action == "declare_admissible" and dossier.completeness_checked_at is None:
+        perform("declare_complete", dossier, cast)
+    if (
+        action == "start_evaluation"
+        and dossier.status == S.TRAINING
+        and not TrainingPlan.objects.filter(dossier=dossier).exists()
+    ):
+        perform("plan_training", dossier, cast, actor=dossier.evaluator)
+    if action == "declare_ready" and dossier.status == S.EVALUATION:
+        for unit in services.units_missing_assessment(dossier):
+            evaluation.assess(dossier, dossier.evaluator, unit)
 
 
 def perform(action, dossier, cast, *, actor=None, comment=COMMENT):
@@ -204,12 +261,14 @@ def perform(action, dossier, cast, *, actor=None, comment=COMMENT):
     if action in EVALUATOR_ONLY:
         actor = actor or cast.evaluator
         if action in ("choose_vae", "choose_training"):
-            return services.dossier_choose_pathway(
-                dossier=dossier,
-                pathway=action.removeprefix("choose_"),
-                actor=actor,
-                comment=comment,
-            )
+            pathway = Pathway.VAE if action == "choose_vae" else Pathway.TRAINING
+            return evaluation.position(dossier, actor, pathway, justification=comment)
+        if action == "plan_training":
+            return evaluation.plan_training(dossier, actor, cast.provider_for(dossier.cqp))
+        if action == "assess_unit":
+            return evaluation.assess(dossier, actor, unit_to_assess(dossier), comment=comment)
+        if action == "declare_conflict":
+            return services.dossier_declare_conflict(dossier=dossier, reason=comment, actor=actor)
         service = {
             "start_evaluation": services.dossier_start_evaluation,
             "declare_ready": services.dossier_declare_ready,
@@ -250,23 +309,80 @@ def bring_to(status, cast, *, cqp=None, dossier=None):
     """A dossier brought to `status` along the real path, every step through its service."""
     dossier = dossier or open_with_pieces(cast, cqp=cqp)
     for action in PATHS[status]:
+        prepare(action, dossier, cast)
         perform(action, dossier, cast)
     dossier.refresh_from_db()
     assert dossier.status == status
     return dossier
 
 
+def reopened_holding(cast, status, codes=("BC01",), *, cqp=None):
+    """A second dossier brought to `status`, `codes` held from a first partial validation."""
+    first = bring_to(S.IN_JURY, cast, cqp=cqp)
+    services.dossier_record_decision(
+        dossier=first,
+        outcome=S.PARTIALLY_VALIDATED,
+        validated_units=first.referentiel.units.filter(code__in=codes),
+        decided_on=timezone.localdate(),
+        actor=None,
+        comment="Le reste à retravailler.",
+    )
+    again = bring_to(status, cast, cqp=cqp)
+    assert sorted(again.carried_over.values_list("unit__code", flat=True)) == sorted(codes)
+    return again
+
+
 def snapshot(dossier):
-    """What a refused action must leave untouched."""
+    """What a refused action must leave untouched: the dossier, its records, the e-mails."""
     dossier.refresh_from_db()
     return (
         dossier.status,
         dossier.evaluator_id,
         dossier.pathway,
+        dossier.vae_requested_on,
+        dossier.evaluator_due_on,
+        dossier.training_provider_id,
         DossierEvent.objects.filter(dossier=dossier).count(),
         dossier.documents.count(),
         AcquiredUnit.objects.filter(candidate=dossier.candidate).count(),
         OutgoingEmail.objects.count(),
+        list(
+            PositioningAssessment.objects.filter(dossier=dossier).values_list(
+                "pk", "evaluator_id", "recommendation", "assessed_on", "eligibility_valid_until"
+            )
+        ),
+        list(
+            PositioningUnit.objects.filter(positioning__dossier=dossier)
+            .order_by("unit_id")
+            .values_list("unit_id", "result", "estimated_hours")
+        ),
+        list(
+            TrainingPlan.objects.filter(dossier=dossier).values_list(
+                "pk", "provider_id", "habilitation_id", "start_date", "end_date", "funding"
+            )
+        ),
+        list(
+            TrainingPlanUnit.objects.filter(plan__dossier=dossier)
+            .order_by("unit_id")
+            .values_list("unit_id", "hours")
+        ),
+        list(
+            UnitAssessment.objects.filter(dossier=dossier)
+            .order_by("unit_id")
+            .values_list(
+                "pk", "unit_id", "evaluator_id", "assessed_on", "modality", "result", "comment"
+            )
+        ),
+        list(
+            CriterionAssessment.objects.filter(assessment__dossier=dossier)
+            .order_by("criterion_id")
+            .values_list("criterion_id", "met")
+        ),
+        list(
+            ConflictOfInterest.objects.filter(dossier=dossier)
+            .order_by("pk")
+            .values_list("person_id", "reason")
+        ),
     )
 
 
@@ -289,13 +405,12 @@ def test_it_allows_each_transition_from_each_of_its_sources(
     action, source, cast, django_capture_on_commit_callbacks
 ):
     dossier = bring_to(source, cast)
-    if action == "declare_admissible":
-        perform("declare_complete", dossier, cast)
+    prepare(action, dossier, cast)
     events_before = list(dossier.events.values_list("pk", flat=True))
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        perform(action, dossier, cast)
+        done = perform(action, dossier, cast)
 
     dossier.refresh_from_db()
     target = DOSSIER_LIFECYCLE.get(action).target or source
@@ -318,6 +433,10 @@ def test_it_allows_each_transition_from_each_of_its_sources(
     assert event.actor == expected_actor
     if action in ("add_piece", "replace_piece", "delete_piece"):
         assert event.comment.startswith(str(Kind(PIECE).label))  # the piece is named
+    elif action == "plan_training":  # the plan is summed up: provider, dates, hours
+        assert event.comment.startswith(done.provider.name)
+    elif action == "assess_unit":  # the unit is named
+        assert event.comment.startswith(f"{done.unit.code} — {done.unit.title}")
     else:
         assert event.comment == COMMENT
     to_candidate = [m for m in mail.outbox if m.to == [cast.user.email]]
@@ -328,7 +447,7 @@ def test_it_allows_each_transition_from_each_of_its_sources(
     }.get(action)
     to_evaluator = [m for m in mail.outbox if new_evaluator and m.to == [new_evaluator.email]]
     assert len(to_candidate) == (1 if action in CANDIDATE_ACTIONS else 0)
-    assert len(to_staff) == (1 if action in ("submit", "resubmit") else 0)
+    assert len(to_staff) == (1 if action in STAFF_TOLD else 0)
     assert len(to_evaluator) == (1 if new_evaluator else 0)
     assert len(mail.outbox) == len(to_candidate) + len(to_staff) + len(to_evaluator)
 
@@ -382,8 +501,7 @@ def test_it_refuses_the_candidates_actions_to_anyone_else(action, who, cast, int
 @pytest.mark.parametrize("who", ["candidate", "other_staff", "cpnef", "other_cpnef", "evaluator"])
 def test_it_refuses_staff_actions_to_anyone_but_the_branch_staff(action, who, cast, intruders):
     dossier = bring_to(first_source(action), cast)
-    if action == "declare_admissible":
-        perform("declare_complete", dossier, cast)
+    prepare(action, dossier, cast)
     intruder = {"candidate": cast.user, "evaluator": cast.evaluator}.get(who) or intruders[who]
     before = snapshot(dossier)
 
@@ -396,8 +514,7 @@ def test_it_refuses_staff_actions_to_anyone_but_the_branch_staff(action, who, ca
 @pytest.mark.parametrize("action", STAFF_ONLY)
 def test_it_lets_a_superuser_take_staff_actions(action, cast, superuser):
     dossier = bring_to(first_source(action), cast)
-    if action == "declare_admissible":
-        perform("declare_complete", dossier, cast)
+    prepare(action, dossier, cast)
 
     perform(action, dossier, cast, actor=superuser)
 
@@ -410,6 +527,7 @@ def test_it_refuses_evaluator_actions_to_anyone_but_the_dossiers_evaluator(
     action, who, cast, superuser
 ):
     dossier = bring_to(first_source(action), cast)
+    prepare(action, dossier, cast)  # so that only the actor is wrong
     intruder = {
         "second_evaluator": cast.second_evaluator,
         "staff": cast.staff,
@@ -440,7 +558,16 @@ def test_the_new_evaluator_acts_after_a_reassignment_and_the_former_one_no_longe
 
 
 @pytest.mark.parametrize(
-    "action", ["declare_incomplete", "declare_inadmissible", "reassign_evaluator", "archive"]
+    "action",
+    [
+        "declare_incomplete",
+        "declare_inadmissible",
+        "reassign_evaluator",
+        "archive",
+        "choose_vae",  # the positioning's justification
+        "choose_training",
+        "declare_conflict",  # the conflict's reason
+    ],
 )
 @pytest.mark.parametrize("comment", ["", "  \n "])
 def test_it_requires_a_comment_for_refusals_reassignments_and_archiving(action, comment, cast):
@@ -453,11 +580,21 @@ def test_it_requires_a_comment_for_refusals_reassignments_and_archiving(action, 
     assert snapshot(dossier) == before
 
 
-@pytest.mark.parametrize("action", ["submit", "withdraw", "declare_complete", "declare_admissible"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "submit",
+        "withdraw",
+        "declare_complete",
+        "declare_admissible",
+        "start_evaluation",
+        "assess_unit",  # a validated unit whose criteria are all met
+        "declare_ready",
+    ],
+)
 def test_it_accepts_other_steps_without_a_comment(action, cast):
     dossier = bring_to(first_source(action), cast)
-    if action == "declare_admissible":
-        perform("declare_complete", dossier, cast)
+    prepare(action, dossier, cast)
 
     perform(action, dossier, cast, comment="")
 
@@ -656,13 +793,66 @@ def test_assigning_records_the_evaluator_and_names_them(admissible, cast):
     assert str(cast.evaluator) in admissible.events.last().comment
 
 
+def test_assigning_gives_the_evaluator_thirty_days_for_the_positioning(admissible, cast):
+    assign(admissible, cast, cast.evaluator)
+
+    admissible.refresh_from_db()
+    assert admissible.evaluator_due_on == timezone.localdate() + datetime.timedelta(days=30)
+
+
+def test_assigning_takes_the_due_date_given_by_staff(admissible, cast):
+    due_on = timezone.localdate() + datetime.timedelta(days=10)
+
+    services.dossier_assign_evaluator(
+        dossier=admissible, evaluator=cast.evaluator, actor=cast.staff, due_on=due_on
+    )
+
+    admissible.refresh_from_db()
+    assert admissible.evaluator_due_on == due_on
+
+
+def test_it_refuses_a_due_date_in_the_past(admissible, cast):
+    before = snapshot(admissible)
+
+    with pytest.raises(DomainError, match="past"):
+        services.dossier_assign_evaluator(
+            dossier=admissible,
+            evaluator=cast.evaluator,
+            actor=cast.staff,
+            due_on=timezone.localdate() - datetime.timedelta(days=1),
+        )
+
+    assert snapshot(admissible) == before
+
+
+def test_reassigning_keeps_the_due_date_unless_a_new_one_is_given(cast):
+    dossier = bring_to(S.POSITIONING, cast)
+    first_due_on = dossier.evaluator_due_on
+
+    perform("reassign_evaluator", dossier, cast)
+
+    dossier.refresh_from_db()
+    assert dossier.evaluator_due_on == first_due_on
+    due_on = timezone.localdate() + datetime.timedelta(days=5)
+    services.dossier_reassign_evaluator(
+        dossier=dossier, evaluator=cast.evaluator, actor=cast.staff, comment=COMMENT, due_on=due_on
+    )
+    dossier.refresh_from_db()
+    assert (dossier.evaluator, dossier.evaluator_due_on) == (cast.evaluator, due_on)
+
+
 def test_it_refuses_an_unknown_pathway(cast):
     dossier = bring_to(S.POSITIONING, cast)
     before = snapshot(dossier)
 
-    with pytest.raises(DomainError):
-        services.dossier_choose_pathway(
-            dossier=dossier, pathway="apprenticeship", actor=cast.evaluator
+    with pytest.raises(DomainError, match="Recommend"):
+        services.positioning_record(
+            dossier=dossier,
+            assessed_on=timezone.localdate(),
+            recommendation="apprenticeship",
+            justification=COMMENT,
+            units=[],
+            actor=cast.evaluator,
         )
 
     assert snapshot(dossier) == before

@@ -1,13 +1,26 @@
 """R335-7's yearly VAE limits and the carry-over of acquired units to a new dossier."""
 
+import random
+import threading
+import time
+
 import pytest
+from django.db import OperationalError, connection
 from django.utils import timezone, translation
 
 from candidates import services
-from candidates.models import AcquiredUnit, CarriedOverUnit, DossierStatus, Pathway
+from candidates.models import (
+    AcquiredUnit,
+    CarriedOverUnit,
+    Dossier,
+    DossierStatus,
+    Pathway,
+    PositioningAssessment,
+)
 from certifications import services as catalogue
 from certifications.models import UnitEquivalence
 from cqp.errors import DomainError
+from tests.candidates import evaluation
 from tests.candidates.test_dossier_lifecycle import (
     bring_to,
     make_cast,
@@ -36,7 +49,8 @@ def today():
 
 
 def choose_vae(dossier, cast):
-    return services.dossier_choose_pathway(dossier=dossier, pathway="vae", actor=cast.evaluator)
+    """The evaluator records a positioning recommending the VAE (the eligibility request)."""
+    return evaluation.position(dossier, cast.evaluator, Pathway.VAE)
 
 
 # --- R335-7: one request per CQP and year, three certifications a year --------------------------
@@ -158,6 +172,67 @@ def test_another_candidates_requests_do_not_count(cast, other_candidate):
 
     assert services.vae_quota_problem(other_candidate, cast.cqp, today(), exclude=theirs) == ""
     assert services.vae_quota_problem(cast.candidate, cast.cqp, today()) != ""
+
+
+def race(*calls):
+    """Run `calls` in threads released at once; each one's outcome: "done" or its DomainError.
+
+    PostgreSQL makes the second writer wait for the first's locks. SQLite has no row locks: it
+    refuses a writer while another transaction holds the tables ("database is locked"); the
+    call is then simply tried again, as a person would, until it goes through or is refused.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            with translation.override("en"):
+                barrier.wait(timeout=30)
+                for _attempt in range(200):
+                    try:
+                        call()
+                    except OperationalError:
+                        time.sleep(random.uniform(0.005, 0.03))
+                        continue
+                    except DomainError as error:
+                        outcomes[index] = error
+                    else:
+                        outcomes[index] = "done"
+                    break
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_vae_positionings_at_once_for_the_same_candidate_are_counted_one_after_the_other(
+    cast, three_other_cqps
+):
+    for cqp in three_other_cqps[:2]:
+        bring_to(S.VAE, cast, cqp=cqp)
+    third = bring_to(S.POSITIONING, cast)
+    fourth = bring_to(S.POSITIONING, cast, cqp=three_other_cqps[2])
+
+    outcomes = race(lambda: choose_vae(third, cast), lambda: choose_vae(fourth, cast))
+
+    assert outcomes.count("done") == 1, outcomes
+    (refused,) = [o for o in outcomes if o != "done"]
+    assert isinstance(refused, DomainError) and "At most three" in str(refused)
+    this_year = Dossier.objects.filter(
+        candidate=cast.candidate, pathway=Pathway.VAE, vae_requested_on__year=today().year
+    )
+    assert this_year.count() == 3
+    loser = fourth if outcomes[0] == "done" else third
+    loser.refresh_from_db()
+    assert (loser.status, loser.pathway, loser.vae_requested_on) == (S.POSITIONING, "", None)
+    assert not PositioningAssessment.objects.filter(dossier=loser).exists()
 
 
 # --- carry-over of acquired units -------------------------------------------------------------
