@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,7 +107,7 @@ def filter_assigned_dossiers(
         dossiers = dossiers.filter(evaluator_due_on__range=(today, horizon))
     elif due == "none":
         dossiers = dossiers.filter(evaluator_due_on__isnull=True)
-    return dossiers.order_by("evaluator_due_on", "reference")
+    return dossiers.order_by(F("evaluator_due_on").asc(nulls_last=True), "reference")
 
 
 def assigned_status_counts(user) -> dict[str, int]:
@@ -126,7 +126,12 @@ def assigned_cqps(user):
     return Cqp.objects.filter(dossiers__evaluator=user).distinct().order_by("code", "id")
 
 
-def dossier_referentiel_units(dossier: Dossier) -> list[CompetenceUnit]:
+_UNREAD = object()
+
+
+def dossier_referentiel_units(
+    dossier: Dossier, *, positioning=_UNREAD, plan=_UNREAD
+) -> list[CompetenceUnit]:
     """The units of the dossier's version with competences and criteria, in three queries.
 
     Each unit carries `carried_over` (held already: not assessed), `positioned` (its line of
@@ -139,9 +144,11 @@ def dossier_referentiel_units(dossier: Dossier) -> list[CompetenceUnit]:
         )
     )
     carried = set(dossier.carried_over.values_list("unit_id", flat=True))
-    positioning = dossier_positioning(dossier)
+    if positioning is _UNREAD:  # callers that show the positioning pass it, read once
+        positioning = dossier_positioning(dossier)
+    if plan is _UNREAD:
+        plan = dossier_training_plan(dossier)
     positioned = {line.unit_id: line for line in positioning.units.all()} if positioning else {}
-    plan = dossier_training_plan(dossier)
     planned = {line.unit_id: line.hours for line in plan.units.all()} if plan else {}
     assessments = {a.unit_id: a for a in dossier_assessments(dossier)}
     for unit in units:

@@ -1,4 +1,4 @@
-"""The evaluator's space lists the dossiers assigned to them; assignment is told by e-mail."""
+"""The evaluator's space lists the open dossiers assigned to them; assignment is told by e-mail."""
 
 import pytest
 from django.core import mail
@@ -30,7 +30,7 @@ def test_assigning_an_evaluator_tells_them_by_email(
     to_evaluator = [m for m in mail.outbox if m.to == [evaluator.email]]
     assert len(to_evaluator) == 1
     assert dossier.reference in to_evaluator[0].subject
-    assert f"/candidat/dossiers/{dossier.pk}/" in to_evaluator[0].body
+    assert f"/evaluateur/dossiers/{dossier.pk}/" in to_evaluator[0].body
 
 
 def test_the_evaluator_sees_only_the_dossiers_assigned_to_them(
@@ -47,8 +47,9 @@ def test_the_evaluator_sees_only_the_dossiers_assigned_to_them(
     page = client.get(URL)
 
     assert page.status_code == 200
-    assert [d.pk for d in page.context["in_progress"]] == [mine.pk]
+    assert [d.pk for d in page.context["dossiers"]] == [mine.pk]
     assert theirs.reference not in page.content.decode()
+    assert f"/evaluateur/dossiers/{mine.pk}/" in page.content.decode()
 
 
 def test_the_home_page_sends_an_evaluator_to_their_dossiers(client, evaluator):
@@ -72,8 +73,8 @@ def test_the_list_keeps_its_query_count_with_many_dossiers(
         dossier = admissible_dossier(make_candidate(f"c{index}@example.org"), open_cqp, staff)
         services.dossier_assign_evaluator(dossier=dossier, evaluator=evaluator, actor=staff)
     client.force_login(evaluator)
-    # session, user, memberships, accreditation, candidate profile (navigation), accreditation
-    # check, dossiers
-    with django_assert_max_num_queries(8):
+    # session, user, accreditation check, CQPs of the filter, counts per status, paginator's
+    # count, dossiers, and the navigation (memberships, accreditation, candidate profile)
+    with django_assert_max_num_queries(10):
         page = client.get(URL)
-    assert len(page.context["in_progress"]) == 12
+    assert len(page.context["dossiers"]) == 12
