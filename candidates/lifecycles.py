@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cqp.lifecycle import Lifecycle, Transition
 
-from .models import FINAL_DECISION_STATUSES, OPEN_STATUSES, Dossier, DossierEvent, DossierStatus
+from .models import (
+    EVALUATOR_AT_WORK,
+    FINAL_DECISION_STATUSES,
+    OPEN_STATUSES,
+    Dossier,
+    DossierEvent,
+    DossierStatus,
+)
 
 S = DossierStatus
 # Pieces are added, replaced or deleted while the candidate prepares or completes the dossier
@@ -17,8 +24,7 @@ PIECES_EDITABLE = frozenset({S.DRAFT, S.INCOMPLETE, S.VAE})
 
 # The candidate may withdraw from any open state (the jury then records the withdrawal).
 WITHDRAWABLE = OPEN_STATUSES
-# The states in which an evaluator is at work on the dossier.
-WITH_EVALUATOR = frozenset({S.POSITIONING, S.VAE, S.TRAINING, S.EVALUATION})
+WITH_EVALUATOR = EVALUATOR_AT_WORK
 
 DOSSIER_LIFECYCLE = Lifecycle(
     model=Dossier,
@@ -137,8 +143,9 @@ STEP_LABELS = {
 }
 
 
-# Steps whose comment stays within the branch: the candidate sees the step, not the reason.
-PRIVATE_COMMENT_ACTIONS = frozenset({"declare_conflict"})
+# Steps whose comment stays within the branch (a conflict's reason, the evaluator's note to
+# the branch): the candidate and the next evaluator see the step, not the comment.
+PRIVATE_COMMENT_ACTIONS = frozenset({"declare_conflict", "declare_ready"})
 
 
 def step_label(action: str) -> str:

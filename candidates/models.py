@@ -101,6 +101,10 @@ CLOSED_STATUSES = FINAL_DECISION_STATUSES | {
     DossierStatus.ARCHIVED,
 }
 OPEN_STATUSES = frozenset(set(DossierStatus.values) - CLOSED_STATUSES)
+# The states in which an evaluator is at work on the dossier (and owes it by a due date).
+EVALUATOR_AT_WORK = frozenset(
+    {DossierStatus.POSITIONING, DossierStatus.VAE, DossierStatus.TRAINING, DossierStatus.EVALUATION}
+)
 
 
 class Funding(models.TextChoices):
@@ -215,6 +219,14 @@ class Dossier(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today) -> bool:
+        """The evaluator's due date has passed while they still have work on the dossier."""
+        return (
+            self.status in EVALUATOR_AT_WORK
+            and self.evaluator_due_on is not None
+            and self.evaluator_due_on < today
+        )
 
 
 class DossierEvent(LifecycleEvent):

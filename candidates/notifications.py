@@ -70,9 +70,9 @@ def dossier_submitted_to_staff(dossier, *, resubmitted: bool) -> None:
     _tell_staff(dossier, "emails/candidates/dossier_submitted_staff", resubmitted=resubmitted)
 
 
-def dossier_ready_to_staff(dossier) -> None:
-    """Tell the branch's staff a dossier is ready to go on a jury's agenda."""
-    _tell_staff(dossier, "emails/candidates/dossier_ready_staff")
+def dossier_ready_to_staff(dossier, comment: str = "") -> None:
+    """Tell the branch's staff a dossier is ready to go on a jury's agenda (with the note)."""
+    _tell_staff(dossier, "emails/candidates/dossier_ready_staff", comment=comment)
 
 
 def evaluator_conflict_to_staff(dossier, conflict) -> None:

@@ -26,6 +26,11 @@ def is_dossier_staff(user, dossier: Dossier) -> bool:
     return bool(user.is_superuser) or dossier.cqp.branch_id in staff_branch_ids(user)
 
 
+def is_dossier_member(user, dossier: Dossier) -> bool:
+    """Branch staff, CPNEF member of the dossier's branch, or superuser: reads everything."""
+    return bool(user.is_superuser) or dossier.cqp.branch_id in member_branch_ids(user)
+
+
 def get_dossier_for_user(user, pk: int, write: bool = False) -> Dossier:
     """The dossier if the user may see it (write: act on it as its candidate), else 404/403.
 

@@ -31,16 +31,17 @@ def candidate_dossiers(candidate: Candidate) -> QuerySet[Dossier]:
     )
 
 
-def dossier_timeline(dossier: Dossier, *, for_candidate: bool = False) -> list[DossierEvent]:
+def dossier_timeline(dossier: Dossier, *, hide_private: bool = True) -> list[DossierEvent]:
     """The dossier's events, oldest first, each with `label` and `status_label` set.
 
-    For the candidate, the comments kept within the branch (a conflict's reason) are blanked.
+    The comments kept within the branch (a conflict's reason, the evaluator's note when
+    handing over to the jury) are blanked unless `hide_private` is False (branch members).
     """
     events = list(dossier.events.select_related("actor").order_by("created_at", "id"))
     for event in events:
         event.label = step_label(event.action)
         event.status_label = DOSSIER_LIFECYCLE.status_label(event.to_status)
-        if for_candidate and event.action in PRIVATE_COMMENT_ACTIONS:
+        if hide_private and event.action in PRIVATE_COMMENT_ACTIONS:
             event.comment = ""
     return events
 
@@ -132,7 +133,8 @@ _UNREAD = object()
 def dossier_referentiel_units(
     dossier: Dossier, *, positioning=_UNREAD, plan=_UNREAD
 ) -> list[CompetenceUnit]:
-    """The units of the dossier's version with competences and criteria, in three queries.
+    """The units of the dossier's version with competences and criteria, in a fixed number
+    of queries (fewer when the caller passes the positioning and plan it already read).
 
     Each unit carries `carried_over` (held already: not assessed), `positioned` (its line of
     the positioning or None), `planned_hours` (training plan) and `assessment` (or None, with
@@ -183,14 +185,25 @@ def dossier_training_plan(dossier: Dossier) -> TrainingPlan | None:
 
 
 def dossier_assessments(dossier: Dossier) -> list[UnitAssessment]:
-    """The unit assessments in unit order, each with `met` {criterion id: bool} set."""
+    """The unit assessments in unit order, in a fixed number of queries.
+
+    Each carries `met` {criterion id: bool}, `criteria_results` [(criterion, met or None)] in
+    the criteria's order, and `by_conflicted_evaluator` (made by an evaluator who then
+    declared a conflict of interest: it no longer counts, the unit is to be assessed again).
+    """
     assessments = list(
         dossier.unit_assessments.select_related("unit", "evaluator")
-        .prefetch_related("criteria")
+        .prefetch_related("criteria", "unit__criteria")
         .order_by("unit__order", "unit_id")
     )
+    conflicted = set(dossier.conflicts.values_list("person_id", flat=True)) if assessments else ()
     for assessment in assessments:
         assessment.met = {line.criterion_id: line.met for line in assessment.criteria.all()}
+        assessment.criteria_results = [
+            (criterion, assessment.met.get(criterion.pk))
+            for criterion in assessment.unit.criteria.all()
+        ]
+        assessment.by_conflicted_evaluator = assessment.evaluator_id in conflicted
     return assessments
 
 

@@ -27,7 +27,13 @@ from .forms import (
 )
 from .lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
 from .models import Candidate, DossierDocument, DossierStatus, Pathway
-from .permissions import candidate_of, get_document_for_user, get_dossier_for_user, is_dossier_owner
+from .permissions import (
+    candidate_of,
+    get_document_for_user,
+    get_dossier_for_user,
+    is_dossier_member,
+    is_dossier_owner,
+)
 
 S = DossierStatus
 
@@ -100,7 +106,9 @@ class DossierDetailView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         dossier = get_dossier_for_user(self.request.user, kwargs["pk"])
         is_owner = is_dossier_owner(self.request.user, dossier)
-        events = selectors.dossier_timeline(dossier, for_candidate=is_owner)
+        events = selectors.dossier_timeline(
+            dossier, hide_private=not is_dossier_member(self.request.user, dossier)
+        )
         missing = next(
             (e.comment for e in reversed(events) if e.action == "declare_incomplete"), ""
         )

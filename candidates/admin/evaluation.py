@@ -4,10 +4,7 @@ The positioning, the training plan, the unit assessments criterion by criterion 
 conflicts of interest, read through the selectors in a fixed number of queries.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-
-from certifications.models import EvaluationCriterion
 
 from .. import selectors, services
 from ..models import ConflictOfInterest, Dossier, DossierStatus, PositioningAssessment, TrainingPlan
@@ -38,18 +35,7 @@ def evaluation_sections(dossier: Dossier) -> EvaluationSections:
     """
     positioning = selectors.dossier_positioning(dossier)
     plan = selectors.dossier_training_plan(dossier)
-    assessments = selectors.dossier_assessments(dossier)
-    criteria = defaultdict(list)
-    if assessments:
-        for criterion in EvaluationCriterion.objects.filter(
-            unit_id__in=[assessment.unit_id for assessment in assessments]
-        ).order_by("order", "id"):
-            criteria[criterion.unit_id].append(criterion)
-    for assessment in assessments:
-        assessment.criteria_results = [
-            (criterion, assessment.met.get(criterion.pk))
-            for criterion in criteria[assessment.unit_id]
-        ]
+    assessments = selectors.dossier_assessments(dossier)  # with their `criteria_results`
     conflicts = list(dossier.conflicts.select_related("person").order_by("declared_at", "id"))
     missing = (
         services.units_missing_assessment(dossier)

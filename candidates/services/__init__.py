@@ -45,22 +45,32 @@ from .dossiers import (
     dossier_withdraw,
 )
 from .pathway import (
+    MAX_ELIGIBILITY_YEARS,
+    MAX_TRAINING_YEARS,
     MAX_UNIT_HOURS,
     VAE_CERTIFICATIONS_PER_YEAR,
+    VAE_ELIGIBILITY_YEARS,
     UnitPositioning,
     dossier_start_evaluation,
+    evaluation_start_problems,
     positioning_record,
     training_habilitation,
     training_plan_save,
     units_to_acquire,
     vae_quota_problem,
+    years_later,
 )
 from .pieces import document_delete, document_replace, document_upload
 from .units import equivalent_units, units_held_for
 
 __all__ = [
     "DECISION_ACTIONS",
+    "MAX_ELIGIBILITY_YEARS",
+    "MAX_TRAINING_YEARS",
     "MAX_UNIT_HOURS",
+    "VAE_ELIGIBILITY_YEARS",
+    "evaluation_start_problems",
+    "years_later",
     "POSITIONING_DELAY",
     "UnitPositioning",
     "dossier_declare_conflict",

@@ -7,7 +7,7 @@ from cqp.errors import ActionNotPermitted
 from cqp.lifecycle import apply_transition
 
 from .. import notifications
-from ..lifecycles import DOSSIER_LIFECYCLE
+from ..lifecycles import DOSSIER_LIFECYCLE, PRIVATE_COMMENT_ACTIONS
 from ..models import (
     Dossier,
     DossierStatus,
@@ -44,5 +44,6 @@ def _step(dossier: Dossier, action: str, *, actor, comment: str = "", guard=None
             guard=guard,
             changes=changes,
         )
-        notifications.dossier_step(moved, action, comment)
+        shown = "" if action in PRIVATE_COMMENT_ACTIONS else comment
+        notifications.dossier_step(moved, action, shown)
     return moved

@@ -19,7 +19,8 @@ from ..models import (
     UnitAssessmentResult,
 )
 from ._common import _require_evaluator, _step
-from .pathway import _check_assessed_on, _still_evaluator, units_to_acquire
+from ._evaluator import check_assessed_on, still_evaluator
+from .pathway import units_to_acquire
 
 
 def unit_assessment_save(
@@ -44,7 +45,7 @@ def unit_assessment_save(
         raise DomainError(_("This unit is not in the dossier's référentiel version."))
     if dossier.carried_over.filter(unit=unit).exists():
         raise DomainError(_("%s is already acquired: it is not assessed again.") % unit.code)
-    _check_assessed_on(dossier, assessed_on)
+    check_assessed_on(dossier, assessed_on)
     if modality not in AssessmentModality.values:
         raise DomainError(_("Choose the modality of the assessment."))
     if result not in UnitAssessmentResult.values:
@@ -60,19 +61,19 @@ def unit_assessment_save(
             _("Explain why the unit is validated although some criteria are not met.")
         )
     with transaction.atomic():
-        # The step locks the dossier: no assessment slips in once it is declared ready.
-        existing = dossier.unit_assessments.filter(unit=unit).exists()
+        # Lock the dossier first: no assessment slips in once it is declared ready, and two
+        # saves of the same unit go one after the other ("changed" is read under the lock).
+        list(Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk"))
+        existing = UnitAssessment.objects.filter(dossier=dossier, unit=unit).exists()
+        template = (
+            _("%(code)s — %(title)s (assessment changed)") if existing else "%(code)s — %(title)s"
+        )
         _step(
             dossier,
             "assess_unit",
             actor=actor,
-            comment=(
-                _("%(code)s — %(title)s (assessment changed)")
-                if existing
-                else "%(code)s — %(title)s"
-            )
-            % {"code": unit.code, "title": unit.title},
-            guard=_still_evaluator(actor),
+            comment=template % {"code": unit.code, "title": unit.title},
+            guard=still_evaluator(actor),
         )
         assessment, _created = UnitAssessment.objects.update_or_create(
             dossier=dossier,
@@ -96,11 +97,18 @@ def unit_assessment_save(
 
 
 def units_missing_assessment(dossier: Dossier) -> list[CompetenceUnit]:
-    """Required units still to acquire that have no assessment yet."""
+    """Required units still to acquire without an assessment that counts.
+
+    An assessment made by an evaluator who then declared a conflict of interest does not
+    count: the next evaluator assesses the unit again.
+    """
+    counted = dossier.unit_assessments.exclude(
+        evaluator_id__in=dossier.conflicts.values("person_id")
+    )
     return list(
         units_to_acquire(dossier)
         .filter(is_optional=False)
-        .exclude(pk__in=dossier.unit_assessments.values("unit_id"))
+        .exclude(pk__in=counted.values("unit_id"))
     )
 
 
@@ -114,17 +122,21 @@ def _every_required_unit_assessed(locked: Dossier) -> None:
 
 
 def dossier_declare_ready(*, dossier: Dossier, actor, comment: str = "") -> Dossier:
-    """The evaluator hands the dossier to the jury; the assessments become read-only."""
+    """The evaluator hands the dossier to the jury; the assessments become read-only.
+
+    `comment` is a note for the branch (not shown to the candidate).
+    """
     _require_evaluator(actor, dossier)
+    comment = (comment or "").strip()
     with transaction.atomic():
         moved = _step(
             dossier,
             "declare_ready",
             actor=actor,
             comment=comment,
-            guard=_still_evaluator(actor, _every_required_unit_assessed),
+            guard=still_evaluator(actor, _every_required_unit_assessed),
         )
-        notifications.dossier_ready_to_staff(moved)
+        notifications.dossier_ready_to_staff(moved, comment)
     return moved
 
 
@@ -140,12 +152,11 @@ def dossier_declare_conflict(*, dossier: Dossier, reason: str, actor) -> Conflic
             "declare_conflict",
             actor=actor,
             comment=reason,
-            guard=_still_evaluator(actor),
+            guard=still_evaluator(actor),
             changes={"evaluator": None},
         )
         conflict = ConflictOfInterest.objects.create(
             dossier=moved, person=actor, role=ConflictOfInterest.Role.EVALUATOR, reason=reason
         )
         notifications.evaluator_conflict_to_staff(moved, conflict)
-    dossier.refresh_from_db()
     return conflict

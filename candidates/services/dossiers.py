@@ -237,7 +237,7 @@ def dossier_reassign_evaluator(
     """Another evaluator (e.g. after a conflict of interest); the reason is required.
 
     The positioning, training plan and assessments already recorded stay; `due_on`, when
-    given, replaces the due date.
+    given, replaces the due date (a due date already past becomes 30 days from now).
     """
     _require_staff(actor, dossier)
     if not (comment or "").strip():
@@ -248,6 +248,9 @@ def dossier_reassign_evaluator(
     changes = {"evaluator": evaluator}
     if due_on is not None:
         changes["evaluator_due_on"] = due_on
+    elif dossier.evaluator_due_on is None or dossier.evaluator_due_on < timezone.localdate():
+        # The new evaluator does not inherit a date already past.
+        changes["evaluator_due_on"] = timezone.localdate() + POSITIONING_DELAY
     with transaction.atomic():
         moved = _step(
             dossier,

@@ -4,13 +4,13 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from certifications.models import Cqp, Habilitation, TrainingProvider
-from cqp.errors import ActionNotPermitted, DomainError
+from cqp.errors import DomainError
 
 from ..models import (
     Candidate,
@@ -25,10 +25,22 @@ from ..models import (
     TrainingPlanUnit,
 )
 from ._common import S, _require_evaluator, _step
-from .dossiers import accreditation_valid_for
+from ._evaluator import check_assessed_on, still_evaluator
+from .dossiers import POSITIONING_DELAY
 
 VAE_CERTIFICATIONS_PER_YEAR = 3  # R335-7: at most three different certifications a year
 MAX_UNIT_HOURS = 2000  # more than a year of full-time training for one unit is a typo
+VAE_ELIGIBILITY_YEARS = 3  # the usual validity of an eligibility, offered by default
+MAX_ELIGIBILITY_YEARS = 5  # beyond, a typo or a decision the branch never takes
+MAX_TRAINING_YEARS = 4  # a contrat de professionnalisation lasts 36 months at most
+
+
+def years_later(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later (28 February for a 29 February landing in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 @dataclass(frozen=True)
@@ -64,15 +76,6 @@ def units_to_acquire(dossier: Dossier):
     return dossier.referentiel.units.exclude(
         pk__in=dossier.carried_over.values("unit_id")
     ).order_by("order", "id")
-
-
-def _check_assessed_on(dossier: Dossier, day: datetime.date) -> None:
-    if day is None:
-        raise DomainError(_("Give the date of the assessment."))
-    if day > timezone.localdate():
-        raise DomainError(_("The assessment date cannot be in the future."))
-    if day < timezone.localdate(dossier.created_at):
-        raise DomainError(_("The assessment date cannot be before the dossier was opened."))
 
 
 def _check_positioning_units(
@@ -138,7 +141,7 @@ def positioning_record(
     carries its estimated hours; the training plan comes next.
     """
     _require_evaluator(actor, dossier)
-    _check_assessed_on(dossier, assessed_on)
+    check_assessed_on(dossier, assessed_on)
     justification = (justification or "").strip()
     if recommendation not in Pathway.values:
         raise DomainError(_("Recommend the VAE or a training."))
@@ -151,6 +154,10 @@ def positioning_record(
             raise DomainError(_("The VAE eligibility must stay valid after its date."))
         if eligibility_valid_until < timezone.localdate():
             raise DomainError(_("This VAE eligibility would already have expired."))
+        if eligibility_valid_until > years_later(assessed_on, MAX_ELIGIBILITY_YEARS):
+            raise DomainError(
+                _("A VAE eligibility is valid for %d years at most.") % MAX_ELIGIBILITY_YEARS
+            )
     else:
         eligibility_valid_until = None
     units = _check_positioning_units(dossier, recommendation, units)
@@ -174,7 +181,7 @@ def positioning_record(
                 "choose_vae",
                 actor=actor,
                 comment=justification,
-                guard=_still_evaluator(actor, within_quota),
+                guard=still_evaluator(actor, within_quota),
                 changes={
                     "pathway": Pathway.VAE,
                     "vae_requested_on": requested_on,
@@ -187,17 +194,25 @@ def positioning_record(
                 "choose_training",
                 actor=actor,
                 comment=justification,
-                guard=_still_evaluator(actor),
-                changes={"pathway": Pathway.TRAINING},
+                guard=still_evaluator(actor),
+                # The training plan is what the evaluator owes next.
+                changes={
+                    "pathway": Pathway.TRAINING,
+                    "evaluator_due_on": timezone.localdate() + POSITIONING_DELAY,
+                },
             )
-        positioning = PositioningAssessment.objects.create(
-            dossier=moved,
-            evaluator=actor,
-            assessed_on=assessed_on,
-            recommendation=recommendation,
-            justification=justification,
-            eligibility_valid_until=eligibility_valid_until,
-        )
+        try:
+            with transaction.atomic():
+                positioning = PositioningAssessment.objects.create(
+                    dossier=moved,
+                    evaluator=actor,
+                    assessed_on=assessed_on,
+                    recommendation=recommendation,
+                    justification=justification,
+                    eligibility_valid_until=eligibility_valid_until,
+                )
+        except IntegrityError:  # the lifecycle already forbids it; never a 500 if it slips
+            raise DomainError(_("The positioning of this dossier is already recorded.")) from None
         PositioningUnit.objects.bulk_create(
             [
                 PositioningUnit(
@@ -210,7 +225,6 @@ def positioning_record(
                 for entry in units
             ]
         )
-    dossier.refresh_from_db()
     return positioning
 
 
@@ -251,6 +265,8 @@ def training_plan_save(
         raise DomainError(_("Give the start and end dates of the training."))
     if end_date < start_date:
         raise DomainError(_("The training cannot end before it starts."))
+    if end_date > years_later(start_date, MAX_TRAINING_YEARS):
+        raise DomainError(_("A training plan lasts %d years at most.") % MAX_TRAINING_YEARS)
     if funding not in Funding.values:
         raise DomainError(_("Choose how the training is funded."))
     to_acquire = {unit.pk: unit for unit in units_to_acquire(dossier)}
@@ -296,7 +312,7 @@ def training_plan_save(
             "plan_training",
             actor=actor,
             comment=comment,
-            guard=_still_evaluator(actor),
+            guard=still_evaluator(actor),
             changes={"training_provider": provider, "evaluator_due_on": end_date},
         )
         plan, _created = TrainingPlan.objects.update_or_create(
@@ -314,21 +330,27 @@ def training_plan_save(
         TrainingPlanUnit.objects.bulk_create(
             [TrainingPlanUnit(plan=plan, unit_id=uid, hours=h) for uid, h in unit_hours.items()]
         )
-    dossier.refresh_from_db()
     return plan
 
 
+def evaluation_start_problems(dossier: Dossier) -> list[str]:
+    """What stops the evaluation from starting: VAE eligibility and booklet, or training plan."""
+    problems = []
+    if dossier.status == S.VAE:
+        positioning = PositioningAssessment.objects.filter(dossier=dossier).first()
+        if positioning is None or not positioning.eligibility_is_valid_on(timezone.localdate()):
+            problems.append(_("The VAE eligibility is no longer valid."))
+        if not dossier.documents.filter(kind=DossierDocument.Kind.VAE_BOOKLET).exists():
+            problems.append(_("The candidate has not added their VAE booklet yet."))
+    elif dossier.status == S.TRAINING and not TrainingPlan.objects.filter(dossier=dossier).exists():
+        problems.append(_("Record the training plan first."))
+    return problems
+
+
 def _ready_to_evaluate(locked: Dossier) -> None:
-    """VAE: eligibility still valid and booklet added; training: a plan recorded."""
-    if locked.status == S.VAE:
-        positioning = PositioningAssessment.objects.filter(dossier=locked).first()
-        today = timezone.localdate()
-        if positioning is None or not positioning.eligibility_is_valid_on(today):
-            raise DomainError(_("The VAE eligibility is no longer valid."))
-        if not locked.documents.filter(kind=DossierDocument.Kind.VAE_BOOKLET).exists():
-            raise DomainError(_("The candidate has not added their VAE booklet yet."))
-    elif locked.status == S.TRAINING and not TrainingPlan.objects.filter(dossier=locked).exists():
-        raise DomainError(_("Record the training plan first."))
+    problems = evaluation_start_problems(locked)
+    if problems:
+        raise DomainError(" ".join(problems))
 
 
 def dossier_start_evaluation(*, dossier: Dossier, actor, comment: str = "") -> Dossier:
@@ -339,25 +361,5 @@ def dossier_start_evaluation(*, dossier: Dossier, actor, comment: str = "") -> D
         "start_evaluation",
         actor=actor,
         comment=comment,
-        guard=_still_evaluator(actor, _ready_to_evaluate),
+        guard=still_evaluator(actor, _ready_to_evaluate),
     )
-
-
-def _still_evaluator(actor, then=None):
-    """A guard: on the locked row, the actor is still the dossier's evaluator (reassignment),
-    still accredited for its CQP."""
-
-    def guard(locked: Dossier) -> None:
-        if locked.evaluator_id != actor.pk:
-            raise ActionNotPermitted(_("Only the dossier's evaluator may do this."))
-        if not accreditation_valid_for(actor, locked.cqp):
-            raise ActionNotPermitted(
-                _(
-                    "Your accreditation for this CQP is no longer valid: the branch will "
-                    "assign another evaluator."
-                )
-            )
-        if then is not None:
-            then(locked)
-
-    return guard

@@ -75,8 +75,8 @@ def test_the_candidate_sees_the_step_but_not_the_reason(cast):
     dossier = bring_to(S.POSITIONING, cast)
     declare(dossier, cast.evaluator)
 
-    for_candidate = selectors.dossier_timeline(dossier, for_candidate=True)
-    for_staff = selectors.dossier_timeline(dossier)
+    for_candidate = selectors.dossier_timeline(dossier)
+    for_staff = selectors.dossier_timeline(dossier, hide_private=False)
 
     assert (for_candidate[-1].action, for_candidate[-1].comment) == ("declare_conflict", "")
     assert not any(REASON in event.comment for event in for_candidate)

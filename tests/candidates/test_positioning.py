@@ -197,7 +197,7 @@ def test_a_training_drops_the_eligibility_validity_given_by_mistake(dossier, cas
 def test_the_candidate_sees_the_positioning_on_their_timeline(dossier, cast):
     record(dossier, cast.evaluator)
 
-    last = selectors.dossier_timeline(dossier, for_candidate=True)[-1]
+    last = selectors.dossier_timeline(dossier)[-1]
     assert (last.action, last.comment) == ("choose_vae", JUSTIFICATION)
     assert last.status_label == str(S.VAE.label)
 
