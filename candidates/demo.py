@@ -44,7 +44,6 @@ VALIDATED, NOT_VALIDATED = UnitAssessmentResult.VALIDATED, UnitAssessmentResult.
 EVALUATOR = "evaluateur@demo.cqp.fr"
 EVALUATOR_2 = "evaluateur2@demo.cqp.fr"
 PROVIDER_SIRET = "84231765300025"  # Institut Hoguet Formation (certifications/demo.py)
-VAE_ELIGIBILITY_YEARS = 3
 
 # A one-page PDF, enough to stand for a scanned piece in the demo.
 DEMO_PDF = (
@@ -534,13 +533,6 @@ def _pdf(name):
     return SimpleUploadedFile(name, DEMO_PDF, content_type="application/pdf")
 
 
-def _years_later(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _walk(dossier, spec: DemoCandidate, *, user, staff, evaluators):
     """Take the dossier along the real path up to the candidate's target state."""
     target = spec.target
@@ -636,6 +628,7 @@ def _evaluate(dossier, spec: DemoCandidate, *, user, staff, evaluators):
 def _position(dossier, positioning: Positioning, units, *, evaluator):
     today = timezone.localdate()
     vae = positioning.pathway == Pathway.VAE
+    valid_until = services.years_later(today, services.VAE_ELIGIBILITY_YEARS) if vae else None
     services.positioning_record(
         dossier=dossier,
         assessed_on=today,
@@ -645,7 +638,7 @@ def _position(dossier, positioning: Positioning, units, *, evaluator):
             services.UnitPositioning(unit.pk, result, comment, hours)
             for unit, (result, comment, hours) in zip(units, positioning.units, strict=True)
         ],
-        eligibility_valid_until=_years_later(today, VAE_ELIGIBILITY_YEARS) if vae else None,
+        eligibility_valid_until=valid_until,
         actor=evaluator,
     )
 

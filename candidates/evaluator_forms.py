@@ -5,10 +5,11 @@ or criterion, named after its primary key (`unit_<pk>_result`, `criterion_<pk>`)
 services plain values.
 """
 
-import datetime
-
 from django import forms
+from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import Habilitation, TrainingProvider
@@ -24,7 +25,13 @@ from .models import (
     UnitAssessmentResult,
 )
 from .selectors import DUE_FILTERS
-from .services import MAX_UNIT_HOURS, UnitPositioning
+from .services import (
+    MAX_ELIGIBILITY_YEARS,
+    MAX_UNIT_HOURS,
+    VAE_ELIGIBILITY_YEARS,
+    UnitPositioning,
+    years_later,
+)
 
 CLOSED = "closed"
 DUE_LABELS = {
@@ -33,20 +40,11 @@ DUE_LABELS = {
     "month": _("Due within a month"),
     "none": _("No due date"),
 }
-VAE_ELIGIBILITY_YEARS = 3
 TEXT_MAX = 5000
 
 
 def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def years_later(day: datetime.date, years: int) -> datetime.date:
-    """The same day `years` later (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 # The open statuses a dossier may have once an evaluator is assigned (from the positioning on).
@@ -143,7 +141,6 @@ class PositioningForm(UnitFieldsMixin, forms.Form):
         label=_("VAE eligibility valid until"),
         required=False,
         widget=date_input(),
-        help_text=_("Required for the VAE: usually three years after the positioning."),
     )
 
     def __init__(self, *args, units, **kwargs):
@@ -152,6 +149,9 @@ class PositioningForm(UnitFieldsMixin, forms.Form):
         today = timezone.localdate()
         self.fields["assessed_on"].initial = today
         self.fields["eligibility_valid_until"].initial = years_later(today, VAE_ELIGIBILITY_YEARS)
+        self.fields["eligibility_valid_until"].help_text = gettext(
+            "Required for the VAE: usually %(usual)d years after the positioning, %(most)d at most."
+        ) % {"usual": VAE_ELIGIBILITY_YEARS, "most": MAX_ELIGIBILITY_YEARS}
         for unit in self.units:
             self.fields[self.unit_field(unit, "result")] = forms.ChoiceField(
                 label=_("Result"),
@@ -219,18 +219,40 @@ class PositioningForm(UnitFieldsMixin, forms.Form):
 
 class ProviderChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
+        starts = getattr(obj, "habilitated_from", None)
+        if starts is not None and starts > timezone.localdate():
+            return gettext("%(name)s (habilitated from %(date)s)") % {
+                "name": obj.name,
+                "date": date_format(starts, "SHORT_DATE_FORMAT"),
+            }
         return obj.name
 
 
+TRAINING_SCOPES = (Habilitation.Scope.TRAIN, Habilitation.Scope.TRAIN_AND_EVALUATE)
+
+
 def training_providers(cqp, day, also=None):
-    """Providers holding on `day` a habilitation to train for `cqp` (and `also`, if given)."""
-    holders = Habilitation.objects.valid_on(day).filter(
-        cqp=cqp, scope__in=[Habilitation.Scope.TRAIN, Habilitation.Scope.TRAIN_AND_EVALUATE]
-    )
-    providers = TrainingProvider.objects.filter(pk__in=holders.values("provider_id"))
+    """Providers holding a habilitation to train for `cqp` not ended on `day` (and `also`).
+
+    A habilitation starting later counts (a plan starting then may rely on it): the service
+    checks it covers the plan's dates. Each provider carries `habilitated_from`, the first day
+    of its earliest such habilitation (None for `also` if it holds none).
+    """
+    not_ended = Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    holders = Habilitation.objects.filter(not_ended, cqp=cqp, scope__in=TRAINING_SCOPES)
+    offered = Q(pk__in=holders.values("provider_id"))
     if also is not None:
-        providers = providers | TrainingProvider.objects.filter(pk=also)
-    return providers.distinct().order_by("name", "id")
+        offered |= Q(pk=also)
+    return (
+        TrainingProvider.objects.filter(offered)
+        .annotate(
+            habilitated_from=Min(
+                "habilitations__valid_from",
+                filter=Q(habilitations__in=holders),
+            )
+        )
+        .order_by("name", "id")
+    )
 
 
 class TrainingPlanForm(UnitFieldsMixin, forms.Form):
@@ -247,8 +269,8 @@ class TrainingPlanForm(UnitFieldsMixin, forms.Form):
             "invalid_choice": _("Choose a provider habilitated to train for this CQP."),
         },
         help_text=_(
-            "Providers habilitated today to train for this CQP; the habilitation must cover "
-            "the whole training."
+            "Providers habilitated to train for this CQP, now or from a later date; the "
+            "habilitation must cover the whole training, from its first to its last day."
         ),
     )
     start_date = forms.DateField(label=_("Start date"), widget=date_input())

@@ -10,8 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -34,10 +33,12 @@ from .evaluator_forms import (
     UnitAssessmentForm,
     open_status_choices,
 )
-from .lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
+from .lifecycles import DOSSIER_LIFECYCLE
 from .models import (
+    EVALUATOR_AT_WORK,
     OPEN_STATUSES,
     CarriedOverUnit,
+    ConflictOfInterest,
     DossierDocument,
     DossierStatus,
     Pathway,
@@ -56,13 +57,32 @@ def _count(queryset, group_by: str):
 
 
 def with_progress(dossiers):
-    """Annotate what the list needs to say the next step, in the list's one query."""
+    """Annotate what the list needs to say the next step, in the list's one query.
+
+    `required_count`: required units of the version; `carried_required_count`: those already
+    held (not assessed); `done_count`: assessments of required units that count (not made by
+    an evaluator who then declared a conflict of interest on the dossier).
+    """
+    by_conflicted_evaluator = ConflictOfInterest.objects.filter(
+        dossier_id=OuterRef("dossier_id"), person_id=OuterRef("evaluator_id")
+    )
     return dossiers.annotate(
-        unit_count=_count(
-            CompetenceUnit.objects.filter(referentiel=OuterRef("referentiel_id")), "referentiel"
+        required_count=_count(
+            CompetenceUnit.objects.filter(
+                referentiel=OuterRef("referentiel_id"), is_optional=False
+            ),
+            "referentiel",
         ),
-        carried_count=_count(CarriedOverUnit.objects.filter(dossier=OuterRef("pk")), "dossier"),
-        assessed_count=_count(UnitAssessment.objects.filter(dossier=OuterRef("pk")), "dossier"),
+        carried_required_count=_count(
+            CarriedOverUnit.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False),
+            "dossier",
+        ),
+        done_count=_count(
+            UnitAssessment.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False).filter(
+                ~Exists(by_conflicted_evaluator)
+            ),
+            "dossier",
+        ),
         has_booklet=Exists(
             DossierDocument.objects.filter(
                 dossier=OuterRef("pk"), kind=DossierDocument.Kind.VAE_BOOKLET
@@ -83,11 +103,12 @@ def next_step(dossier) -> str:
     if dossier.status == S.TRAINING:
         return _("Start the evaluation") if dossier.has_plan else _("Record the training plan")
     if dossier.status == S.EVALUATION:
-        total = dossier.unit_count - dossier.carried_count
-        if dossier.assessed_count >= total:
+        # Optional units are assessed if the evaluator wishes: they never hold the dossier back.
+        total = dossier.required_count - dossier.carried_required_count
+        if dossier.done_count >= total:
             return _("Declare ready for the jury")
         return _("Assess the units (%(done)d of %(total)d done)") % {
-            "done": dossier.assessed_count,
+            "done": dossier.done_count,
             "total": total,
         }
     if dossier.status in (S.READY_FOR_JURY, S.IN_JURY):
@@ -95,20 +116,18 @@ def next_step(dossier) -> str:
     return ""
 
 
-def is_overdue(dossier, today) -> bool:
-    """The due date has passed while the evaluator still has work on the dossier."""
-    return (
-        dossier.status in WITH_EVALUATOR
-        and dossier.evaluator_due_on is not None
-        and dossier.evaluator_due_on < today
-    )
-
-
 def not_now(dossier, label) -> str:
+    """Why the page's action is refused in the dossier's status (the lifecycle's wording)."""
     return _("“%(action)s” is not possible while the status is “%(status)s”.") % {
         "action": label,
         "status": dossier.get_status_display(),
     }
+
+
+LAPSED_ACCREDITATION = gettext_lazy(
+    "Your accreditation for this CQP is no longer valid: you can read the dossier but not act; "
+    "the branch will assign another evaluator."
+)
 
 
 class EvaluatorDossierListView(LoginRequiredMixin, ListView):
@@ -137,7 +156,9 @@ class EvaluatorDossierListView(LoginRequiredMixin, ListView):
         today = timezone.localdate()
         for dossier in context["dossiers"]:
             dossier.next_step = next_step(dossier)
-            dossier.overdue = is_overdue(dossier, today)
+            # A due date binds the evaluator only while they are at work on the dossier.
+            dossier.at_work = dossier.status in EVALUATOR_AT_WORK
+            dossier.overdue = dossier.is_overdue(today)
         query = self.request.GET.copy()
         query.pop("page", None)
         current = self.filters.get("status", "")
@@ -186,7 +207,11 @@ class EvaluatorDossierListView(LoginRequiredMixin, ListView):
 
 
 class EvaluatorDossierMixin(LoginRequiredMixin):
-    """A dossier assigned to the user now (else 404), optionally in a status allowing `action`."""
+    """A dossier assigned to the user now (else 404), optionally in a status allowing `action`.
+
+    `accredited` says, once per request, whether the user's accreditation still covers the
+    dossier's CQP: without it they read the dossier but no action page opens.
+    """
 
     action: str | None = None  # the lifecycle action the page leads to
     action_label = ""
@@ -195,6 +220,9 @@ class EvaluatorDossierMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.dossier = get_dossier_for_evaluator(request.user, kwargs["pk"])
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        self.accredited = services.accreditation_valid_for(request.user, self.dossier.cqp)
         refused = self.check_dossier()
         if refused is not None:
             return refused
@@ -202,6 +230,9 @@ class EvaluatorDossierMixin(LoginRequiredMixin):
 
     def check_dossier(self):
         """None to go on, else the response (back to the dossier, with the reason)."""
+        if self.action and not self.accredited:
+            messages.error(self.request, LAPSED_ACCREDITATION)
+            return self.back()
         if self.action and not DOSSIER_LIFECYCLE.can(self.dossier.status, self.action):
             messages.error(self.request, not_now(self.dossier, self.action_label))
             return self.back()
@@ -212,7 +243,7 @@ class EvaluatorDossierMixin(LoginRequiredMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(dossier=self.dossier, S=S)
+        context.update(dossier=self.dossier, accredited=self.accredited, S=S)
         return context
 
 
@@ -225,39 +256,37 @@ class EvaluatorDossierDetailView(EvaluatorDossierMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         dossier = self.dossier
         status = dossier.status
-        today = timezone.localdate()
         documents = selectors.dossier_documents(dossier)
         positioning = selectors.dossier_positioning(dossier)
         plan = selectors.dossier_training_plan(dossier)
         units = selectors.dossier_referentiel_units(dossier, positioning=positioning, plan=plan)
-        has_booklet = any(d.kind == DossierDocument.Kind.VAE_BOOKLET for d in documents)
-        can_start = DOSSIER_LIFECYCLE.can(status, "start_evaluation")
-        start_missing = []
-        if can_start and status == S.VAE:
-            if positioning is None or not positioning.eligibility_is_valid_on(today):
-                start_missing.append(_("The VAE eligibility is no longer valid."))
-            if not has_booklet:
-                start_missing.append(_("The candidate has not added their VAE booklet yet."))
-        elif can_start and status == S.TRAINING and plan is None:
-            start_missing.append(_("Record the training plan first."))
-        can_ready = DOSSIER_LIFECYCLE.can(status, "declare_ready")
+
+        def can(action: str) -> bool:
+            # Without a valid accreditation the evaluator reads the dossier, nothing more.
+            return self.accredited and DOSSIER_LIFECYCLE.can(status, action)
+
+        can_start = can("start_evaluation")
+        can_ready = can("declare_ready")
         context.update(
             candidate=dossier.candidate,
             documents=documents,
             units=units,
             positioning=positioning,
             training_plan=plan,
+            # The comments kept within the branch (a conflict's reason, the note handing the
+            # dossier to the jury) stay hidden here, also from the next evaluator.
             events=selectors.dossier_timeline(dossier),
-            overdue=is_overdue(dossier, today),
-            can_position=DOSSIER_LIFECYCLE.can(status, "choose_vae"),
-            can_plan=DOSSIER_LIFECYCLE.can(status, "plan_training"),
+            at_work=status in EVALUATOR_AT_WORK,
+            overdue=dossier.is_overdue(timezone.localdate()),
+            can_position=can("choose_vae"),
+            can_plan=can("plan_training"),
             can_start=can_start,
-            start_missing=start_missing,
-            can_assess=DOSSIER_LIFECYCLE.can(status, "assess_unit"),
+            start_missing=services.evaluation_start_problems(dossier) if can_start else [],
+            can_assess=can("assess_unit"),
             can_ready=can_ready,
             missing_units=services.units_missing_assessment(dossier) if can_ready else [],
             ready_form=DeclareReadyForm() if can_ready else None,
-            can_conflict=DOSSIER_LIFECYCLE.can(status, "declare_conflict"),
+            can_conflict=can("declare_conflict"),
         )
         return context
 
@@ -362,23 +391,42 @@ class UnitAssessmentView(EvaluatorDossierMixin, FormView):
     action_label = gettext_lazy("Assess a unit")
 
     def check_dossier(self):
-        unit_pk = self.kwargs["unit_pk"]
-        try:
-            self.unit = selectors.assessable_unit(self.dossier, unit_pk)
-        except DomainError as error:
-            if not self.dossier.referentiel.units.filter(pk=unit_pk).exists():
-                raise Http404 from None
-            messages.error(self.request, str(error))
-            return self.back()
-        return super().check_dossier()
+        # A unit of another version does not exist for this dossier.
+        self.unit = get_object_or_404(
+            self.dossier.referentiel.units.prefetch_related("competences", "criteria"),
+            pk=self.kwargs["unit_pk"],
+        )
+        refused = super().check_dossier()
+        if refused is None and self.dossier.carried_over.filter(unit=self.unit).exists():
+            messages.error(
+                self.request,
+                _("%s is already acquired: it is not assessed again.") % self.unit.code,
+            )
+            refused = self.back()
+        return refused
+
+    def current_assessment(self):
+        """The unit's assessment with `met` and `by_conflicted_evaluator` set, or None."""
+        assessment = (
+            UnitAssessment.objects.filter(dossier=self.dossier, unit=self.unit)
+            .prefetch_related("criteria")
+            .first()
+        )
+        if assessment is not None:
+            assessment.met = {line.criterion_id: line.met for line in assessment.criteria.all()}
+            assessment.by_conflicted_evaluator = self.dossier.conflicts.filter(
+                person_id=assessment.evaluator_id
+            ).exists()
+        return assessment
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        self.assessment = next(
-            (a for a in selectors.dossier_assessments(self.dossier) if a.unit_id == self.unit.pk),
-            None,
-        )
-        kwargs.update(unit=self.unit, assessment=self.assessment)
+        self.assessment = self.current_assessment()
+        # An assessment by an evaluator in conflict no longer counts: the form starts afresh.
+        counted = self.assessment
+        if counted is not None and counted.by_conflicted_evaluator:
+            counted = None
+        kwargs.update(unit=self.unit, assessment=counted)
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -413,6 +461,9 @@ class EvaluatorActionView(EvaluatorDossierMixin, View):
 
 
 class StartEvaluationView(EvaluatorActionView):
+    action = "start_evaluation"
+    action_label = gettext_lazy("Start the evaluation")
+
     def post(self, request, *args, **kwargs):
         try:
             services.dossier_start_evaluation(dossier=self.dossier, actor=request.user)
@@ -424,6 +475,9 @@ class StartEvaluationView(EvaluatorActionView):
 
 
 class DeclareReadyView(EvaluatorActionView):
+    action = "declare_ready"
+    action_label = gettext_lazy("Declare ready for the jury")
+
     def post(self, request, *args, **kwargs):
         form = DeclareReadyForm(request.POST)
         if not form.is_valid():

@@ -4,10 +4,8 @@ import datetime
 
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from certifications.models import CompetenceUnit, Cqp
-from cqp.errors import DomainError
 
 from .lifecycles import DOSSIER_LIFECYCLE, PRIVATE_COMMENT_ACTIONS, WITH_EVALUATOR, step_label
 from .models import (
@@ -207,15 +205,6 @@ def dossier_assessments(dossier: Dossier) -> list[UnitAssessment]:
     return assessments
 
 
-def assessable_unit(dossier: Dossier, unit_pk: int) -> CompetenceUnit:
-    """A unit of the dossier's version still to acquire (criteria prefetched), else DomainError."""
-    unit = (
-        dossier.referentiel.units.prefetch_related("competences", "criteria")
-        .filter(pk=unit_pk)
-        .first()
-    )
-    if unit is None:
-        raise DomainError(_("This unit is not in the dossier's référentiel version."))
-    if dossier.carried_over.filter(unit=unit).exists():
-        raise DomainError(_("%s is already acquired: it is not assessed again.") % unit.code)
-    return unit
+def counted_assessments(dossier: Dossier) -> QuerySet[UnitAssessment]:
+    """The dossier's unit assessments that count: not made by an evaluator in conflict."""
+    return dossier.unit_assessments.exclude(evaluator_id__in=dossier.conflicts.values("person_id"))

@@ -124,7 +124,9 @@ class DossierDetailView(LoginRequiredMixin, TemplateView):
         )
         # Which units the evaluator assessed (never the results: the jury decides).
         if dossier.status in self.assessed_shown:
-            assessed = set(dossier.unit_assessments.order_by().values_list("unit_id", flat=True))
+            assessed = set(
+                selectors.counted_assessments(dossier).order_by().values_list("unit_id", flat=True)
+            )
             for unit in units:
                 unit.assessed = unit.pk in assessed
         today = timezone.localdate()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from certifications.models import CompetenceUnit
 from cqp.errors import DomainError
 
-from .. import notifications
+from .. import notifications, selectors
 from ..models import (
     AssessmentModality,
     ConflictOfInterest,
@@ -102,9 +102,7 @@ def units_missing_assessment(dossier: Dossier) -> list[CompetenceUnit]:
     An assessment made by an evaluator who then declared a conflict of interest does not
     count: the next evaluator assesses the unit again.
     """
-    counted = dossier.unit_assessments.exclude(
-        evaluator_id__in=dossier.conflicts.values("person_id")
-    )
+    counted = selectors.counted_assessments(dossier)
     return list(
         units_to_acquire(dossier)
         .filter(is_optional=False)

@@ -175,6 +175,17 @@ def test_the_candidate_sees_which_units_are_assessed_but_not_the_results(
     assert "evaluation" not in page.context and "assessments" not in page.context
 
 
+def test_units_assessed_by_an_evaluator_in_conflict_read_as_pending_again(
+    client, candidate, open_cqp, staff, evaluator
+):
+    dossier = evaluated_with_conflict(candidate, open_cqp, staff, evaluator)
+
+    page = view(client, dossier)
+
+    assert page.context["show_assessed"] is True
+    assert not any(unit.assessed for unit in page.context["units"])
+
+
 def test_after_a_conflict_the_candidate_is_told_another_evaluator_comes_not_why(
     client, candidate, open_cqp, staff, evaluator
 ):
@@ -207,6 +218,66 @@ def test_branch_staff_read_the_conflicts_reason_on_the_same_page(
     assert "Même employeur." in page.content.decode()
 
 
+REASON = "Même employeur que la candidate."
+NOTE = "Dossier solide, à présenter en priorité."
+
+
+def ready_after_a_conflict(candidate, cqp, staff, evaluator, colleague):
+    """`evaluator` steps aside (REASON), `colleague` takes over and hands over (NOTE)."""
+    dossier = assigned(candidate, cqp, staff, evaluator)
+    services.dossier_declare_conflict(dossier=dossier, reason=REASON, actor=evaluator)
+    services.dossier_reassign_evaluator(
+        dossier=dossier, evaluator=colleague, actor=staff, comment="Conflit d'intérêts."
+    )
+    position(dossier, colleague, Pathway.VAE)
+    add_booklet(dossier)
+    services.dossier_start_evaluation(dossier=dossier, actor=colleague)
+    for unit in services.units_to_acquire(dossier):
+        assess(dossier, colleague, unit)
+    services.dossier_declare_ready(dossier=dossier, actor=colleague, comment=NOTE)
+    dossier.refresh_from_db()
+    assert dossier.status == S.READY_FOR_JURY
+    return dossier
+
+
+def test_neither_the_candidate_nor_the_evaluator_read_the_comments_kept_for_the_branch(
+    client, candidate, open_cqp, staff, evaluator, branch
+):
+    colleague = accredited(branch, "colleague@example.org")
+    dossier = ready_after_a_conflict(candidate, open_cqp, staff, evaluator, colleague)
+
+    for reader in (candidate.user, colleague):  # the evaluator now in charge reads it too
+        page = view(client, dossier, reader)
+        html = page.content.decode()
+        assert REASON not in html and NOTE not in html, reader
+        private = [
+            e for e in page.context["events"] if e.action in ("declare_conflict", "declare_ready")
+        ]
+        assert [e.comment for e in private] == ["", ""]
+
+
+@pytest.mark.parametrize("reader", ["staff", "cpnef"])
+def test_branch_members_read_the_conflicts_reason_and_the_note_to_the_branch(
+    client, candidate, open_cqp, staff, evaluator, branch, cpnef, reader
+):
+    colleague = accredited(branch, "colleague@example.org")
+    dossier = ready_after_a_conflict(candidate, open_cqp, staff, evaluator, colleague)
+
+    page = view(client, dossier, {"staff": staff, "cpnef": cpnef}[reader])
+
+    html = page.content.decode()
+    assert REASON in html and NOTE in html
+
+
+def test_another_branchs_staff_do_not_see_the_dossier(
+    client, candidate, open_cqp, staff, evaluator, branch, other_staff
+):
+    colleague = accredited(branch, "colleague@example.org")
+    dossier = ready_after_a_conflict(candidate, open_cqp, staff, evaluator, colleague)
+    client.force_login(other_staff)
+    assert client.get(dossier.get_absolute_url()).status_code == 404
+
+
 @pytest.mark.parametrize("units", [2, 10])
 @pytest.mark.parametrize("viewer", ["candidate", "staff"])
 def test_the_dossier_page_query_count_does_not_grow_with_units(
@@ -223,7 +294,8 @@ def test_the_dossier_page_query_count_does_not_grow_with_units(
     assert page.status_code == 200
     assert len(page.context["positioning"].units.all()) == units
     assert len(page.context["plan"].units.all()) == units
-    assert sum(unit.assessed for unit in page.context["units"]) == units
+    # Made by the evaluator who then declared a conflict: they are to be assessed again.
+    assert sum(unit.assessed for unit in page.context["units"]) == 0
 
 
 def next_step(page):

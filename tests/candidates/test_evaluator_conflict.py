@@ -1,11 +1,13 @@
 """An evaluator steps aside on a conflict of interest; staff assign another one, who goes on."""
 
+import datetime
+
 import pytest
 from django.core import mail
-from django.utils import translation
+from django.utils import timezone, translation
 
 from candidates import selectors, services
-from candidates.models import ConflictOfInterest, DossierStatus, Pathway
+from candidates.models import ConflictOfInterest, Dossier, DossierStatus, Pathway
 from cqp.errors import ActionNotPermitted, DomainError, TransitionNotAllowed
 from tests.candidates import evaluation
 from tests.candidates.test_dossier_lifecycle import bring_to, make_cast, perform, snapshot
@@ -201,3 +203,59 @@ def test_a_conflict_on_one_dossier_does_not_bar_the_evaluator_from_others(cast, 
 
     theirs.refresh_from_db()
     assert (theirs.status, theirs.evaluator) == (S.POSITIONING, cast.evaluator)
+
+
+# --- the next evaluator's due date ---------------------------------------------------------------
+
+
+def days(n):
+    return datetime.timedelta(days=n)
+
+
+def with_due_date(dossier, due_on):
+    Dossier.objects.filter(pk=dossier.pk).update(evaluator_due_on=due_on)
+    dossier.refresh_from_db()
+
+
+@pytest.mark.parametrize("due_in", [-40, -1, None])
+def test_the_next_evaluator_never_inherits_a_due_date_already_past(due_in, cast):
+    dossier = bring_to(S.VAE, cast)
+    declare(dossier, cast.evaluator)
+    today = timezone.localdate()
+    with_due_date(dossier, None if due_in is None else today + days(due_in))
+
+    reassign(dossier, cast, cast.second_evaluator)
+
+    dossier.refresh_from_db()
+    assert dossier.evaluator_due_on == today + services.POSITIONING_DELAY
+
+
+@pytest.mark.parametrize("due_in", [0, 5, 400])
+def test_the_next_evaluator_keeps_a_due_date_still_to_come(due_in, cast):
+    dossier = bring_to(S.TRAINING, cast)
+    declare(dossier, cast.evaluator)
+    due_on = timezone.localdate() + days(due_in)
+    with_due_date(dossier, due_on)
+
+    reassign(dossier, cast, cast.second_evaluator)
+
+    dossier.refresh_from_db()
+    assert dossier.evaluator_due_on == due_on
+
+
+def test_a_due_date_given_with_the_reassignment_replaces_the_former_one(cast):
+    dossier = bring_to(S.POSITIONING, cast)
+    declare(dossier, cast.evaluator)
+    with_due_date(dossier, timezone.localdate() - days(3))
+    chosen = timezone.localdate() + days(12)
+
+    services.dossier_reassign_evaluator(
+        dossier=dossier,
+        evaluator=cast.second_evaluator,
+        actor=cast.staff,
+        comment="Conflit d'intérêts.",
+        due_on=chosen,
+    )
+
+    dossier.refresh_from_db()
+    assert dossier.evaluator_due_on == chosen

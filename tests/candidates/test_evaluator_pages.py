@@ -1,17 +1,20 @@
 """The evaluator's pages: list, dossier page, positioning, training plan, assessments, ready."""
 
 import datetime
+import re
 
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from candidates import services
 from candidates.models import (
     AcquiredUnit,
+    CarriedOverUnit,
     CriterionAssessment,
     Dossier,
     DossierEvent,
@@ -424,6 +427,45 @@ def test_an_optional_unit_may_be_left_blank(client, candidate, branch, staff, cp
     assert sorted(line.unit.code for line in positioning.units.all()) == ["BC01", "BC02"]
 
 
+def test_a_second_post_of_the_positioning_is_refused_clearly(as_evaluator, dossier):
+    """A double click: the first POST records, the second is sent back with the reason."""
+    data = positioning_data(dossier)
+    first = as_evaluator.post(url("positioning", dossier), data)
+    assert first.status_code == 302
+
+    second = as_evaluator.post(url("positioning", dossier), data)
+
+    assert second["Location"] == url("dossier_detail", dossier)
+    assert "“Record the positioning” is not possible while the status is “VAE pathway”." in shown(
+        second
+    )
+    assert PositioningAssessment.objects.filter(dossier=dossier).count() == 1
+    assert dossier.events.filter(action="choose_vae").count() == 1
+
+
+def test_it_refuses_a_vae_eligibility_beyond_the_longest_validity(as_evaluator, dossier):
+    longest = services.years_later(today(), services.MAX_ELIGIBILITY_YEARS)
+    page = as_evaluator.get(url("positioning", dossier))
+    assert f"{services.MAX_ELIGIBILITY_YEARS} at most" in page.content.decode()
+    too_long = positioning_data(
+        dossier, eligibility_valid_until=iso(longest + datetime.timedelta(days=1))
+    )
+    post_refused(
+        as_evaluator,
+        url("positioning", dossier),
+        too_long,
+        dossier,
+        f"A VAE eligibility is valid for {services.MAX_ELIGIBILITY_YEARS} years at most.",
+    )
+
+    response = as_evaluator.post(
+        url("positioning", dossier), positioning_data(dossier, eligibility_valid_until=iso(longest))
+    )
+
+    assert response.status_code == 302
+    assert PositioningAssessment.objects.get(dossier=dossier).eligibility_valid_until == longest
+
+
 def test_the_positioning_is_refused_outside_the_positioning_status(
     as_evaluator, dossier, evaluator
 ):
@@ -450,10 +492,22 @@ def training_dossier(dossier, evaluator):
     return dossier
 
 
-def test_the_plan_form_lists_only_providers_habilitated_to_train_today(
+def test_the_plan_form_offers_providers_whose_training_habilitation_has_not_ended(
     as_evaluator, training_dossier, open_cqp, other_cqp
 ):
     trainer = evaluation.habilitated_provider(open_cqp, name="Formations Centre")
+    upcoming = factories.ProviderFactory(name="Nouvel Organisme")
+    starts = today() + datetime.timedelta(days=30)
+    factories.HabilitationFactory(
+        provider=upcoming,
+        cqp=open_cqp,
+        scope=Habilitation.Scope.TRAIN_AND_EVALUATE,
+        valid_from=starts,
+    )
+    last_day = factories.ProviderFactory(name="Dernier Jour")
+    factories.HabilitationFactory(
+        provider=last_day, cqp=open_cqp, scope=Habilitation.Scope.TRAIN, valid_until=today()
+    )
     evaluator_only = factories.ProviderFactory(name="Jury Conseil")
     factories.HabilitationFactory(
         provider=evaluator_only, cqp=open_cqp, scope=Habilitation.Scope.EVALUATE
@@ -470,8 +524,15 @@ def test_the_plan_form_lists_only_providers_habilitated_to_train_today(
 
     page = as_evaluator.get(url("training_plan", training_dossier))
 
-    assert list(page.context["form"].fields["provider"].queryset) == [trainer]
     form = page.context["form"]
+    assert list(form.fields["provider"].queryset) == [last_day, trainer, upcoming]
+    html = page.content.decode()
+    with translation.override("en"):
+        assert (
+            f"Nouvel Organisme (habilitated from {date_format(starts, 'SHORT_DATE_FORMAT')})"
+            in html
+        )
+    assert "now or from a later date" in html
     for unit in units_of(training_dossier):
         # From the positioning: every unit "partly", 35 hours.
         assert form[f"unit_{unit.pk}_covered"].value() is True
@@ -483,6 +544,58 @@ def test_the_plan_form_lists_only_providers_habilitated_to_train_today(
     )
     assert "Choose a provider habilitated to train for this CQP." in response.content.decode()
     assert snapshot(training_dossier) == before
+
+
+def test_a_plan_starting_with_an_upcoming_habilitation_is_accepted(
+    as_evaluator, training_dossier, open_cqp
+):
+    upcoming = factories.ProviderFactory(name="Nouvel Organisme")
+    starts = today() + datetime.timedelta(days=30)
+    factories.HabilitationFactory(
+        provider=upcoming, cqp=open_cqp, scope=Habilitation.Scope.TRAIN, valid_from=starts
+    )
+    address = url("training_plan", training_dossier)
+    # Starting today, before the habilitation: the service refuses it, the form says why.
+    post_refused(
+        as_evaluator,
+        address,
+        plan_data(training_dossier, upcoming),
+        training_dossier,
+        "Nouvel Organisme holds no habilitation to train for this CQP valid over the whole",
+    )
+
+    ends = starts + datetime.timedelta(weeks=10)
+    response = as_evaluator.post(
+        address,
+        plan_data(training_dossier, upcoming, start_date=iso(starts), end_date=iso(ends)),
+    )
+
+    assert response.status_code == 302
+    plan = TrainingPlan.objects.get(dossier=training_dossier)
+    assert (plan.provider, plan.start_date, plan.end_date) == (upcoming, starts, ends)
+
+
+def test_it_refuses_a_plan_longer_than_the_longest_training(
+    as_evaluator, training_dossier, open_cqp
+):
+    provider = evaluation.habilitated_provider(open_cqp)
+    longest = services.years_later(today(), services.MAX_TRAINING_YEARS)
+    data = plan_data(training_dossier, provider, end_date=iso(longest + datetime.timedelta(days=1)))
+    post_refused(
+        as_evaluator,
+        url("training_plan", training_dossier),
+        data,
+        training_dossier,
+        f"A training plan lasts {services.MAX_TRAINING_YEARS} years at most.",
+    )
+
+
+def test_the_covered_box_comes_before_its_label(as_evaluator, training_dossier):
+    html = as_evaluator.get(url("training_plan", training_dossier)).content.decode()
+    for unit in units_of(training_dossier):
+        box = html.index(f'id="id_unit_{unit.pk}_covered"')
+        label = html.index(f'for="id_unit_{unit.pk}_covered"')
+        assert box < label
 
 
 def test_it_refuses_a_provider_whose_habilitation_ends_before_the_training(
@@ -1146,3 +1259,320 @@ def test_the_dossier_page_keeps_its_query_count(
     assert len(page.context["units"]) == units
     assert all(unit.assessment for unit in page.context["units"])
     assert page.content.decode().count('class="criterion-met"') == units * 3
+
+
+# Assessment page: session, user, dossier, accreditation (and whether it lists CQPs), the unit
+# with its competences and criteria, carried over, the one assessment with its criteria, its
+# evaluator's conflict, navigation (memberships, candidate profile, accreditation).
+ASSESSMENT_QUERIES = 15
+
+
+@pytest.mark.parametrize("units", [2, 12])
+def test_the_assessment_page_keeps_its_query_count(
+    client, candidate, branch, staff, cpnef, django_assert_max_num_queries, units
+):
+    cqp = open_cqp_with_units(branch, staff, cpnef, f"A{units}", units=units)
+    evaluator = accredited(branch, "eval.a@example.org")
+    dossier = assigned(candidate, cqp, staff, evaluator)
+    evaluation.to_evaluation(dossier, evaluator, Pathway.VAE)
+    evaluation.assess_all(dossier, evaluator)
+    unit = units_of(dossier)[-1]
+    client.force_login(evaluator)
+
+    with django_assert_max_num_queries(ASSESSMENT_QUERIES):
+        page = client.get(url("unit_assessment", dossier, unit.pk))
+
+    assert page.status_code == 200
+    assert page.context["assessment"].unit_id == unit.pk
+
+
+# --- a lapsed accreditation ----------------------------------------------------------------------
+
+LAPSED = (
+    "Your accreditation for this CQP is no longer valid: you can read the dossier but not act; "
+    "the branch will assign another evaluator."
+)
+
+
+def lapse(evaluator):
+    evaluator.evaluator_accreditations.update(valid_until=today() - datetime.timedelta(days=1))
+
+
+def test_with_a_lapsed_accreditation_the_dossier_page_reads_but_offers_no_action(
+    as_evaluator, evaluating, evaluator
+):
+    evaluation.assess(evaluating, evaluator, units_of(evaluating)[0])
+    lapse(evaluator)
+
+    page = as_evaluator.get(url("dossier_detail", evaluating))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert LAPSED in html
+    for flag in ("can_position", "can_plan", "can_start", "can_assess", "can_ready"):
+        assert not page.context[flag], flag
+    assert not page.context["can_conflict"] and page.context["ready_form"] is None
+    for unit in units_of(evaluating):
+        assert url("unit_assessment", evaluating, unit.pk) not in html
+    assert url("declare_ready", evaluating) not in html
+    assert url("conflict", evaluating) not in html
+    assert "Validated" in html  # the work done stays readable
+    assert evaluating.reference in as_evaluator.get(LIST).content.decode()
+
+
+def test_with_a_valid_accreditation_the_notice_is_not_shown(as_evaluator, evaluating):
+    page = as_evaluator.get(url("dossier_detail", evaluating))
+    assert page.context["accredited"] and LAPSED not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "positioning",
+        "training_plan",
+        "start_evaluation",
+        "unit_assessment",
+        "declare_ready",
+        "conflict",
+    ],
+)
+def test_with_a_lapsed_accreditation_every_action_sends_back_to_the_dossier(
+    as_evaluator, evaluating, evaluator, name
+):
+    evaluation.assess_all(evaluating, evaluator)  # "ready" would otherwise be accepted
+    lapse(evaluator)
+    unit = units_of(evaluating)[0]
+    address = url(name, evaluating, *([unit.pk] if name == "unit_assessment" else []))
+    data = {**assessment_data(unit, "not_validated", met="not_met"), "reason": "Même employeur."}
+    before = snapshot(evaluating)
+
+    responses = [as_evaluator.post(address, data)]
+    if name not in ("start_evaluation", "declare_ready"):
+        responses.append(as_evaluator.get(address))
+
+    for response in responses:
+        assert response.status_code == 302
+        assert response["Location"] == url("dossier_detail", evaluating)
+        assert LAPSED in shown(response)
+    assert snapshot(evaluating) == before
+
+
+# --- what stays within the branch --------------------------------------------------------------
+
+REASON = "Le candidat est mon beau-frere."
+NOTE = "Note pour la branche : dossier solide, a presenter en priorite."
+
+
+def test_the_next_evaluator_does_not_read_why_the_former_one_stepped_aside(
+    client, dossier, evaluator, colleague, staff
+):
+    client.force_login(evaluator)
+    client.post(url("conflict", dossier), {"reason": REASON})
+    assert dossier.events.get(action="declare_conflict").comment == REASON  # on record
+    services.dossier_reassign_evaluator(
+        dossier=dossier, evaluator=colleague, actor=staff, comment="Conflit d'intérêts."
+    )
+    client.force_login(colleague)
+
+    detail = client.get(url("dossier_detail", dossier))
+    assert "The evaluator stepped aside (conflict of interest)" in detail.content.decode()
+    stepped_aside = [e for e in detail.context["events"] if e.action == "declare_conflict"]
+    assert [e.comment for e in stepped_aside] == [""]
+    for address in (LIST, url("dossier_detail", dossier), url("positioning", dossier)):
+        page = client.get(address)
+        assert page.status_code == 200, address
+        assert REASON not in page.content.decode(), address
+    assert REASON not in client.get(url("conflict", dossier)).content.decode()
+
+
+def test_the_note_to_the_branch_reaches_its_staff_only(
+    as_evaluator, evaluating, evaluator, candidate, staff, django_capture_on_commit_callbacks
+):
+    evaluation.assess_all(evaluating, evaluator)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_evaluator.post(url("declare_ready", evaluating), {"comment": NOTE})
+
+    assert response["Location"] == url("dossier_detail", evaluating)
+    evaluating.refresh_from_db()
+    assert evaluating.status == S.READY_FOR_JURY
+    (to_staff,) = [m for m in mail.outbox if staff.email in m.to]
+    assert NOTE in to_staff.body
+    to_candidate = emails_to(candidate.user.email)
+    assert to_candidate and not any(NOTE in m.body or NOTE in m.subject for m in to_candidate)
+    page = as_evaluator.get(url("dossier_detail", evaluating))
+    assert "Declared ready for the jury" in page.content.decode()
+    assert NOTE not in page.content.decode()
+    assert evaluating.events.get(action="declare_ready").comment == NOTE  # on record
+
+
+# --- assessments made by an evaluator in conflict ---------------------------------------------
+
+AGAIN = "To be assessed again (evaluator in conflict)"
+
+
+def test_the_next_evaluator_assesses_again_the_units_assessed_before_a_conflict(
+    client, evaluating, evaluator, colleague, staff
+):
+    evaluation.assess_all(evaluating, evaluator)
+    services.dossier_declare_conflict(dossier=evaluating, reason=REASON, actor=evaluator)
+    services.dossier_reassign_evaluator(
+        dossier=evaluating, evaluator=colleague, actor=staff, comment="Conflit d'intérêts."
+    )
+    first, second = units_of(evaluating)
+    client.force_login(colleague)
+
+    (row,) = client.get(LIST).context["dossiers"]
+    assert row.next_step == "Assess the units (0 of 2 done)"
+    page = client.get(url("dossier_detail", evaluating))
+    html = page.content.decode()
+    assert html.count(AGAIN) == 4  # each unit: in the units to assess, and in the summary
+    assert f"Assess {first.code}" in html and f"Assess {second.code}" in html
+    assert "Change the assessment of" not in html
+    assert page.context["missing_units"] == [first, second]
+
+    before = snapshot(evaluating)
+    refused = client.post(url("declare_ready", evaluating), {"comment": ""})
+    assert shown(refused) == [
+        f"Assess every required unit first; missing: {first.code}, {second.code}."
+    ]
+    assert snapshot(evaluating) == before
+
+    # The form starts afresh, saying why.
+    form_page = client.get(url("unit_assessment", evaluating, first.pk))
+    assert "that assessment no longer counts" in form_page.content.decode()
+    form = form_page.context["form"]
+    assert all(field.value() is None for field in form.criterion_fields())
+    assert form["result"].value() is None and form["modality"].value() is None
+    client.post(url("unit_assessment", evaluating, first.pk), assessment_data(first))
+
+    (row,) = client.get(LIST).context["dossiers"]
+    assert row.next_step == "Assess the units (1 of 2 done)"
+    html = client.get(url("dossier_detail", evaluating)).content.decode()
+    assert html.count(AGAIN) == 2
+    assert f"Change the assessment of {first.code}" in html
+
+    client.post(url("unit_assessment", evaluating, second.pk), assessment_data(second))
+    (row,) = client.get(LIST).context["dossiers"]
+    assert row.next_step == "Declare ready for the jury"
+    accepted = client.post(url("declare_ready", evaluating), {"comment": ""})
+    assert accepted["Location"] == url("dossier_detail", evaluating)
+    evaluating.refresh_from_db()
+    assert evaluating.status == S.READY_FOR_JURY
+
+
+def test_staff_see_in_the_admin_which_assessments_are_to_be_made_again(
+    client, evaluating, evaluator, staff
+):
+    evaluation.assess_all(evaluating, evaluator)
+    services.dossier_declare_conflict(dossier=evaluating, reason=REASON, actor=evaluator)
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:candidates_dossier_change", args=[evaluating.pk]))
+
+    assert page.status_code == 200
+    assert page.content.decode().count(AGAIN) == 2
+
+
+# --- the list's count of units done --------------------------------------------------------------
+
+
+def assessed_directly(dossier, unit, evaluator):
+    return UnitAssessment.objects.create(
+        dossier=dossier,
+        unit=unit,
+        evaluator=evaluator,
+        assessed_on=today(),
+        modality="interview",
+        result="validated",
+    )
+
+
+def test_the_list_counts_the_required_units_only(as_evaluator, evaluator, branch, staff, cpnef):
+    cqp = open_cqp_with_units(branch, staff, cpnef, "OPTL", units=3)
+    bc01, bc02, bc03 = cqp.referentiels.get().units.order_by("order")
+    bc03.is_optional = True
+    bc03.save()
+    halfway = make_dossier(evaluator, cqp, S.EVALUATION, index=1)
+    assessed_directly(halfway, bc03, evaluator)  # an optional unit: not in the count
+    assessed_directly(halfway, bc01, evaluator)
+    required_done = make_dossier(evaluator, cqp, S.EVALUATION, index=2)
+    assessed_directly(required_done, bc01, evaluator)
+    assessed_directly(required_done, bc02, evaluator)
+    holding = make_dossier(evaluator, cqp, S.EVALUATION, index=3)
+    acquired = AcquiredUnit.objects.create(
+        candidate=holding.candidate, unit=bc01, dossier=required_done, acquired_on=today()
+    )
+    CarriedOverUnit.objects.create(dossier=holding, unit=bc01, acquired=acquired)
+    assessed_directly(holding, bc02, evaluator)
+
+    page = as_evaluator.get(LIST)
+
+    steps = {d.reference: d.next_step for d in page.context["dossiers"]}
+    assert steps == {
+        halfway.reference: "Assess the units (1 of 2 done)",
+        required_done.reference: "Declare ready for the jury",  # BC03 left unassessed
+        holding.reference: "Declare ready for the jury",  # BC01 held already
+    }
+
+
+# --- due dates, accessibility ------------------------------------------------------------------
+
+
+def row_of(html, reference):
+    start = html.index(reference)
+    return html[html.rindex("<tr", 0, start) : html.index("</tr>", start)]
+
+
+def test_the_due_date_shows_only_while_the_evaluator_is_at_work(as_evaluator, evaluator, open_cqp):
+    past = today() - datetime.timedelta(days=5)
+    working = make_dossier(evaluator, open_cqp, S.EVALUATION, due=past, index=1)
+    with_jury = make_dossier(evaluator, open_cqp, S.READY_FOR_JURY, due=past, index=2)
+    with translation.override("en"):
+        shown_date = date_format(past, "SHORT_DATE_FORMAT")
+
+    page = as_evaluator.get(LIST)
+
+    html = page.content.decode()
+    assert shown_date in row_of(html, working.reference)
+    assert "overdue" in row_of(html, working.reference)
+    assert shown_date not in row_of(html, with_jury.reference)
+    assert "overdue" not in row_of(html, with_jury.reference)
+    detail = as_evaluator.get(url("dossier_detail", with_jury))
+    assert not detail.context["at_work"] and not detail.context["overdue"]
+    assert shown_date not in detail.content.decode()
+    detail = as_evaluator.get(url("dossier_detail", working))
+    assert detail.context["overdue"] and shown_date in detail.content.decode()
+
+
+def test_references_and_criteria_results_stay_on_one_line(as_evaluator, evaluating, evaluator):
+    evaluation.assess(evaluating, evaluator, units_of(evaluating)[0], "not_validated")
+    listed = as_evaluator.get(LIST).content.decode()
+    assert f'class="mono nowrap" href="{url("dossier_detail", evaluating)}"' in listed
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    assert re.search(r"\.nowrap \{ white-space: nowrap; \}", css)
+    assert re.search(r"\.criterion-not-met \{[^}]*white-space: nowrap", css)
+    assert "row-reverse" not in css
+
+
+def heading_levels(html):
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+def test_the_evaluator_pages_never_skip_a_heading_level(as_evaluator, dossier, evaluator, open_cqp):
+    pages = [url("positioning", dossier), url("conflict", dossier), url("dossier_detail", dossier)]
+    for address in pages:
+        levels = heading_levels(as_evaluator.get(address).content.decode())
+        assert levels and levels[0] == 1, address
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, (address, levels)
+    assert "<details" in as_evaluator.get(url("positioning", dossier)).content.decode()
+
+    evaluation.to_evaluation(dossier, evaluator, Pathway.TRAINING)
+    evaluation.assess_all(dossier, evaluator)
+    unit = units_of(dossier)[0]
+    for address in (url("dossier_detail", dossier), url("unit_assessment", dossier, unit.pk)):
+        levels = heading_levels(as_evaluator.get(address).content.decode())
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, (address, levels)

@@ -148,7 +148,6 @@ def test_a_training_positioning_takes_the_training_pathway_with_hours_per_unit(
     dossier, cast, django_capture_on_commit_callbacks
 ):
     bc01, bc02 = unit(dossier, "BC01"), unit(dossier, "BC02")
-    due_on = dossier.evaluator_due_on
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -162,7 +161,8 @@ def test_a_training_positioning_takes_the_training_pathway_with_hours_per_unit(
     dossier.refresh_from_db()
     assert (dossier.status, dossier.pathway) == (S.TRAINING, Pathway.TRAINING)
     assert dossier.vae_requested_on is None  # no VAE request: R335-7 does not count it
-    assert dossier.evaluator_due_on == due_on  # the training plan will set the next one
+    # The training plan is due next, within the positioning's delay (the plan then sets it).
+    assert dossier.evaluator_due_on == today() + services.POSITIONING_DELAY
     event = dossier.events.last()
     assert (event.action, event.to_status, event.comment) == (
         "choose_training",
@@ -464,3 +464,93 @@ def test_an_evaluator_whose_accreditation_expired_can_no_longer_position(dossier
     cast.evaluator.evaluator_accreditations.update(valid_until=today() - days(1))
     error = refused(dossier, cast.evaluator, error=ActionNotPermitted)
     assert "accreditation" in str(error)
+
+
+# --- durations and due dates --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("due_in", [-12, 3, 200])
+def test_a_training_positioning_gives_the_delay_to_record_the_plan(due_in, dossier, cast):
+    """Whatever the positioning's due date was (past, near or far), the plan is due in the
+    positioning's delay."""
+    Dossier.objects.filter(pk=dossier.pk).update(evaluator_due_on=today() + days(due_in))
+    dossier.refresh_from_db()
+
+    record(dossier, cast.evaluator, recommendation=Pathway.TRAINING, units=lines(dossier, hours=35))
+
+    dossier.refresh_from_db()
+    assert dossier.evaluator_due_on == today() + services.POSITIONING_DELAY
+
+
+def test_an_eligibility_of_the_longest_validity_is_accepted(dossier, cast):
+    longest = services.years_later(today(), services.MAX_ELIGIBILITY_YEARS)
+
+    positioning = record(dossier, cast.evaluator, eligibility_valid_until=longest)
+
+    assert positioning.eligibility_valid_until == longest
+
+
+def test_it_refuses_an_eligibility_valid_beyond_the_longest_validity(dossier, cast):
+    longest = services.years_later(today(), services.MAX_ELIGIBILITY_YEARS)
+    error = refused(dossier, cast.evaluator, eligibility_valid_until=longest + days(1))
+    assert str(error) == (
+        f"A VAE eligibility is valid for {services.MAX_ELIGIBILITY_YEARS} years at most."
+    )
+
+
+def test_the_longest_validity_counts_from_the_positioning_date(dossier, cast):
+    """Dated back, the positioning's eligibility ends earlier: five years from that date."""
+    opened = today() - days(10)
+    Dossier.objects.filter(pk=dossier.pk).update(created_at=timezone.now() - days(10))
+    dossier.refresh_from_db()
+    longest = services.years_later(opened, services.MAX_ELIGIBILITY_YEARS)
+
+    refused(
+        dossier,
+        cast.evaluator,
+        match="years at most",
+        assessed_on=opened,
+        eligibility_valid_until=longest + days(1),
+    )
+    record(dossier, cast.evaluator, assessed_on=opened, eligibility_valid_until=longest)
+
+
+@pytest.mark.parametrize(
+    ("day", "years", "expected"),
+    [
+        (datetime.date(2026, 3, 14), 3, datetime.date(2029, 3, 14)),
+        (datetime.date(2028, 2, 29), 3, datetime.date(2031, 2, 28)),
+        (datetime.date(2028, 2, 29), 4, datetime.date(2032, 2, 29)),
+    ],
+)
+def test_years_later_lands_on_the_same_day_or_the_28th_of_february(day, years, expected):
+    assert services.years_later(day, years) == expected
+
+
+# --- twice --------------------------------------------------------------------------------------
+
+
+def test_recording_the_positioning_twice_keeps_the_first(dossier, cast):
+    first = record(dossier, cast.evaluator)
+    before = snapshot(dossier)
+
+    with pytest.raises(TransitionNotAllowed):
+        record(dossier, cast.evaluator)  # a double click: the same positioning again
+
+    assert snapshot(dossier) == before
+    assert list(PositioningAssessment.objects.filter(dossier=dossier)) == [first]
+
+
+def test_a_positioning_slipping_past_the_lifecycle_is_refused_without_a_trace(dossier, cast):
+    """Were the dossier put back in positioning by hand, the one positioning per dossier
+    holds: a clear refusal, and the step taken in the same transaction is undone."""
+    record(dossier, cast.evaluator)
+    Dossier.objects.filter(pk=dossier.pk).update(status=S.POSITIONING)
+    before = snapshot(dossier)
+
+    with pytest.raises(DomainError) as refusal:
+        record(dossier, cast.evaluator)
+
+    assert str(refusal.value) == "The positioning of this dossier is already recorded."
+    assert snapshot(dossier) == before
+    assert PositioningAssessment.objects.filter(dossier=dossier).count() == 1

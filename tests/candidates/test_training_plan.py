@@ -306,6 +306,27 @@ def test_a_plan_may_last_one_day(dossier, cast):
     assert plan.start_date == plan.end_date == start()
 
 
+def test_a_plan_may_last_the_longest_training(dossier, cast):
+    longest = services.years_later(start(), services.MAX_TRAINING_YEARS)
+
+    save(dossier, provider(cast.cqp), cast.evaluator, end_date=longest)
+
+    dossier.refresh_from_db()
+    assert TrainingPlan.objects.get(dossier=dossier).end_date == longest
+    assert dossier.evaluator_due_on == longest  # the evaluation is due once the training ends
+
+
+def test_it_refuses_a_plan_longer_than_the_longest_training(dossier, cast):
+    longest = services.years_later(start(), services.MAX_TRAINING_YEARS)
+    error = refused(
+        dossier,
+        provider(cast.cqp),
+        cast.evaluator,
+        end_date=longest + datetime.timedelta(days=1),
+    )
+    assert str(error) == f"A training plan lasts {services.MAX_TRAINING_YEARS} years at most."
+
+
 @pytest.mark.parametrize("missing", ["start_date", "end_date"])
 def test_it_refuses_a_plan_without_its_dates(missing, dossier, cast):
     refused(

@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from candidates import services
+from candidates import selectors, services
 from candidates.models import (
     AssessmentModality,
     CriterionAssessment,
@@ -505,3 +507,97 @@ def test_only_the_dossiers_evaluator_declares_it_ready(who, dossier, cast):
         services.dossier_declare_ready(dossier=dossier, actor=intruder)
 
     assert snapshot(dossier) == before
+
+
+# --- the note to the branch ---------------------------------------------------------------------
+
+NOTE = "Note pour la branche : à l'oral, le candidat a été remarquable."
+
+
+def note_heading():
+    """How the staff e-mail (in the site's language) introduces the evaluator's note."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext("The evaluator's note:")
+
+
+def test_the_ready_note_goes_to_the_branchs_staff_and_not_to_the_candidate(
+    dossier, cast, django_capture_on_commit_callbacks
+):
+    evaluation.assess_all(dossier, cast.evaluator)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_declare_ready(dossier=dossier, actor=cast.evaluator, comment=f"  {NOTE}\n")
+
+    (to_staff,) = [m for m in mail.outbox if cast.staff.email in m.to]
+    assert f"{note_heading()}\n{NOTE}" in to_staff.body
+    to_candidate = [m for m in mail.outbox if m.to == [cast.user.email]]
+    assert len(to_candidate) == 1  # told of the step...
+    assert NOTE not in to_candidate[0].body and NOTE not in to_candidate[0].subject  # ...not why
+    assert dossier.events.get(action="declare_ready").comment == NOTE  # kept on record, trimmed
+    assert selectors.dossier_timeline(dossier)[-1].comment == ""
+    assert selectors.dossier_timeline(dossier, hide_private=False)[-1].comment == NOTE
+
+
+def test_without_a_note_the_staff_email_carries_none(
+    dossier, cast, django_capture_on_commit_callbacks
+):
+    evaluation.assess_all(dossier, cast.evaluator)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_declare_ready(dossier=dossier, actor=cast.evaluator, comment="  ")
+
+    (to_staff,) = [m for m in mail.outbox if cast.staff.email in m.to]
+    assert note_heading() not in to_staff.body
+    assert dossier.events.get(action="declare_ready").comment == ""
+
+
+# --- assessments by an evaluator in conflict ----------------------------------------------------
+
+
+def conflict_then_reassign(dossier, cast):
+    services.dossier_declare_conflict(
+        dossier=dossier, reason="Même employeur que le candidat.", actor=cast.evaluator
+    )
+    perform("reassign_evaluator", dossier, cast, comment="Conflit d'intérêts.")
+
+
+def test_assessments_by_an_evaluator_in_conflict_must_be_made_again(dossier, cast):
+    evaluation.assess_all(dossier, cast.evaluator)  # BC01, BC02 and the optional BC03
+    conflict_then_reassign(dossier, cast)
+    second = cast.second_evaluator
+
+    assert [u.code for u in services.units_missing_assessment(dossier)] == ["BC01", "BC02"]
+    flags = {a.unit.code: a.by_conflicted_evaluator for a in selectors.dossier_assessments(dossier)}
+    assert flags == {"BC01": True, "BC02": True, "BC03": True}
+    before = snapshot(dossier)
+    with pytest.raises(DomainError) as refusal:
+        services.dossier_declare_ready(dossier=dossier, actor=second)
+    assert str(refusal.value) == "Assess every required unit first; missing: BC01, BC02."
+    assert snapshot(dossier) == before
+
+    save(dossier, unit(dossier, "BC01"), second)
+    with pytest.raises(DomainError, match=r"missing: BC02\.$"):
+        services.dossier_declare_ready(dossier=dossier, actor=second)
+
+    save(dossier, unit(dossier, "BC02"), second, result=NOT_VALIDATED, comment="À revoir.")
+    services.dossier_declare_ready(dossier=dossier, actor=second)  # BC03 is optional
+
+    dossier.refresh_from_db()
+    assert dossier.status == S.READY_FOR_JURY
+    flags = {a.unit.code: a.by_conflicted_evaluator for a in selectors.dossier_assessments(dossier)}
+    assert flags == {"BC01": False, "BC02": False, "BC03": True}
+    assert dossier.unit_assessments.get(unit__code="BC01").evaluator == second
+
+
+def test_assessments_by_an_evaluator_replaced_without_conflict_still_count(dossier, cast):
+    """A reassignment alone (the evaluator unavailable) keeps the assessments made."""
+    evaluation.assess_all(dossier, cast.evaluator)
+    perform("reassign_evaluator", dossier, cast, comment="Indisponible.")
+
+    assert services.units_missing_assessment(dossier) == []
+    assert not any(a.by_conflicted_evaluator for a in selectors.dossier_assessments(dossier))
+    services.dossier_declare_ready(dossier=dossier, actor=cast.second_evaluator)
+    dossier.refresh_from_db()
+    assert dossier.status == S.READY_FOR_JURY
