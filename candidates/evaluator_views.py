@@ -8,8 +8,6 @@ domain error into a form error or a message.
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from certifications.models import CompetenceUnit
 from certifications.permissions import has_accreditation
 from cqp.errors import DomainError
 
@@ -37,59 +34,13 @@ from .lifecycles import DOSSIER_LIFECYCLE
 from .models import (
     EVALUATOR_AT_WORK,
     OPEN_STATUSES,
-    CarriedOverUnit,
-    ConflictOfInterest,
-    DossierDocument,
     DossierStatus,
     Pathway,
-    TrainingPlan,
     UnitAssessment,
 )
 from .permissions import get_dossier_for_evaluator
 
 S = DossierStatus
-
-
-def _count(queryset, group_by: str):
-    """A correlated subquery counting `queryset`'s rows (0 when there are none)."""
-    rows = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows), 0)
-
-
-def with_progress(dossiers):
-    """Annotate what the list needs to say the next step, in the list's one query.
-
-    `required_count`: required units of the version; `carried_required_count`: those already
-    held (not assessed); `done_count`: assessments of required units that count (not made by
-    an evaluator who then declared a conflict of interest on the dossier).
-    """
-    by_conflicted_evaluator = ConflictOfInterest.objects.filter(
-        dossier_id=OuterRef("dossier_id"), person_id=OuterRef("evaluator_id")
-    )
-    return dossiers.annotate(
-        required_count=_count(
-            CompetenceUnit.objects.filter(
-                referentiel=OuterRef("referentiel_id"), is_optional=False
-            ),
-            "referentiel",
-        ),
-        carried_required_count=_count(
-            CarriedOverUnit.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False),
-            "dossier",
-        ),
-        done_count=_count(
-            UnitAssessment.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False).filter(
-                ~Exists(by_conflicted_evaluator)
-            ),
-            "dossier",
-        ),
-        has_booklet=Exists(
-            DossierDocument.objects.filter(
-                dossier=OuterRef("pk"), kind=DossierDocument.Kind.VAE_BOOKLET
-            )
-        ),
-        has_plan=Exists(TrainingPlan.objects.filter(dossier=OuterRef("pk"))),
-    )
 
 
 def next_step(dossier) -> str:
@@ -149,7 +100,9 @@ class EvaluatorDossierListView(LoginRequiredMixin, ListView):
         user = self.request.user
         self.filter_form = DossierFilterForm(self.request.GET, cqps=selectors.assigned_cqps(user))
         self.filters = self.filter_form.filters()
-        return with_progress(selectors.filter_assigned_dossiers(user, **self.filters))
+        return selectors.with_evaluator_progress(
+            selectors.filter_assigned_dossiers(user, **self.filters)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

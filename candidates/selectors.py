@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from certifications.models import CompetenceUnit, Cqp
@@ -12,7 +13,10 @@ from .models import (
     OPEN_STATUSES,
     AcquiredUnit,
     Candidate,
+    CarriedOverUnit,
+    ConflictOfInterest,
     Dossier,
+    DossierDocument,
     DossierEvent,
     PositioningAssessment,
     TrainingPlan,
@@ -107,6 +111,48 @@ def filter_assigned_dossiers(
     elif due == "none":
         dossiers = dossiers.filter(evaluator_due_on__isnull=True)
     return dossiers.order_by(F("evaluator_due_on").asc(nulls_last=True), "reference")
+
+
+def _count(queryset, group_by: str):
+    """A correlated subquery counting `queryset`'s rows (0 when there are none)."""
+    rows = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows), 0)
+
+
+def with_evaluator_progress(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """Annotate what the list needs to say the next step, in the list's one query.
+
+    `required_count`: required units of the version; `carried_required_count`: those already
+    held (not assessed); `done_count`: assessments of required units that count (not made by
+    an evaluator who then declared a conflict of interest on the dossier).
+    """
+    by_conflicted_evaluator = ConflictOfInterest.objects.filter(
+        dossier_id=OuterRef("dossier_id"), person_id=OuterRef("evaluator_id")
+    )
+    return dossiers.annotate(
+        required_count=_count(
+            CompetenceUnit.objects.filter(
+                referentiel=OuterRef("referentiel_id"), is_optional=False
+            ),
+            "referentiel",
+        ),
+        carried_required_count=_count(
+            CarriedOverUnit.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False),
+            "dossier",
+        ),
+        done_count=_count(
+            UnitAssessment.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False).filter(
+                ~Exists(by_conflicted_evaluator)
+            ),
+            "dossier",
+        ),
+        has_booklet=Exists(
+            DossierDocument.objects.filter(
+                dossier=OuterRef("pk"), kind=DossierDocument.Kind.VAE_BOOKLET
+            )
+        ),
+        has_plan=Exists(TrainingPlan.objects.filter(dossier=OuterRef("pk"))),
+    )
 
 
 def assigned_status_counts(user) -> dict[str, int]:
