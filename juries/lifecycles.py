@@ -1,0 +1,35 @@
+"""The jury session's transition table."""
+
+from django.utils.translation import gettext_lazy as _
+
+from cqp.lifecycle import Lifecycle, Transition
+
+from .models import JurySession, JurySessionEvent, SessionStatus
+
+S = SessionStatus
+
+SESSION_LIFECYCLE = Lifecycle(
+    model=JurySession,
+    event_model=JurySessionEvent,
+    subject_field="session",
+    transitions=[
+        Transition("convene", frozenset({S.PLANNED}), S.CONVENED, _("Convene the jury")),
+        Transition(
+            "open_deliberation",
+            frozenset({S.CONVENED}),
+            S.DELIBERATING,
+            _("Open the deliberation"),
+        ),
+        Transition("close", frozenset({S.DELIBERATING}), S.CLOSED, _("Close the session")),
+        Transition(
+            "cancel", frozenset({S.PLANNED, S.CONVENED}), S.CANCELLED, _("Cancel the session")
+        ),
+        # Changes that keep the status, on record.
+        Transition(
+            "change_members", frozenset({S.PLANNED, S.CONVENED}), None, _("Change the members")
+        ),
+        Transition(
+            "change_agenda", frozenset({S.PLANNED, S.CONVENED}), None, _("Change the agenda")
+        ),
+    ],
+)
