@@ -17,11 +17,18 @@ logger = logging.getLogger(__name__)
 GIVE_UP_AFTER = timezone.timedelta(hours=48)
 
 
-def queue_email(*, to: Iterable[str], template: str, context: dict) -> OutgoingEmail | None:
+def queue_email(
+    *,
+    to: Iterable[str],
+    template: str,
+    context: dict,
+    attachment: tuple[str, str, str] | None = None,
+) -> OutgoingEmail | None:
     """Render `<template>_subject.txt` and `<template>.txt` and queue the message.
 
     Call it inside the service's transaction: the row commits with the event it reports,
-    and the send is queued only once the transaction has committed.
+    and the send is queued only once the transaction has committed. `attachment`: one text
+    file as (name, content, MIME type), e.g. a calendar invitation.
     """
     recipients = sorted({address.strip().lower() for address in to if address})
     if not recipients:
@@ -30,7 +37,15 @@ def queue_email(*, to: Iterable[str], template: str, context: dict) -> OutgoingE
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context).strip() + "\n"
-    email = OutgoingEmail.objects.create(to=", ".join(recipients), subject=subject, body=body)
+    name, content, mimetype = attachment or ("", "", "")
+    email = OutgoingEmail.objects.create(
+        to=", ".join(recipients),
+        subject=subject,
+        body=body,
+        attachment_name=name,
+        attachment_type=mimetype,
+        attachment_content=content,
+    )
     transaction.on_commit(lambda: _enqueue(email.pk), robust=True)
     return email
 
@@ -57,12 +72,17 @@ def send_email(email_id: int) -> bool:
             return False  # sent already, or being sent by another worker
         email.attempts += 1
         try:
-            EmailMessage(
+            message = EmailMessage(
                 subject=email.subject,
                 body=email.body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=email.recipients,
-            ).send()
+            )
+            if email.attachment_name:
+                message.attach(
+                    email.attachment_name, email.attachment_content, email.attachment_type
+                )
+            message.send()
         except Exception as error:  # SMTP failures vary: record it, the task retries
             failure = error
             email.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -117,6 +117,10 @@ class OutgoingEmail(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # One text attachment at most (a calendar invitation): small, kept with the message.
+    attachment_name = models.CharField(_("attachment"), max_length=100, blank=True)
+    attachment_type = models.CharField(_("attachment type"), max_length=100, blank=True)
+    attachment_content = models.TextField(_("attachment content"), blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")

@@ -1,4 +1,4 @@
-"""Every write about jury sessions: creation, members, agenda, cancellation.
+"""Every write about jury sessions: creation, members, agenda, convocation, cancellation.
 
 Branch staff act; each step is an event of the session's lifecycle. Dossiers move through the
 candidates app's services (`dossier_put_on_agenda`, `dossier_remove_from_agenda`).
@@ -19,6 +19,7 @@ from certifications.permissions import is_branch_staff
 from cqp.errors import ActionNotPermitted, DomainError
 from cqp.lifecycle import apply_transition
 
+from . import notifications
 from .lifecycles import SESSION_LIFECYCLE
 from .models import AgendaItem, JuryMember, JurySession
 
@@ -228,4 +229,30 @@ def session_cancel(*, session: JurySession, actor, comment: str) -> JurySession:
                 dossier=item.dossier, actor=actor, comment=_("Jury session cancelled.")
             )
         moved.agenda.filter(active=True).update(active=False)
+    return moved
+
+
+def convene_problems(session: JurySession) -> list[str]:
+    """Why the session cannot be convened now (composition, agenda, date), or []."""
+    problems = composition_problems(session)
+    if not session.agenda.filter(active=True).exists():
+        problems.append(_("The agenda is empty."))
+    if session.starts_at <= timezone.now():
+        problems.append(_("The session's date has passed."))
+    return problems
+
+
+def session_convene(*, session: JurySession, actor) -> JurySession:
+    """Convene the jury: each member gets the details and a calendar invitation, and each
+    candidate on the agenda the date."""
+    _require_staff(actor, session.branch_id)
+
+    def ready(locked: JurySession) -> None:
+        problems = convene_problems(locked)
+        if problems:
+            raise DomainError(" ".join(problems))
+
+    with transaction.atomic():
+        moved = _step(session, "convene", actor=actor, guard=ready)
+        notifications.session_convened(moved)
     return moved

@@ -251,3 +251,52 @@ def test_a_cancelled_session_changes_no_more(session, staff):
         seat(session, staff, College.EMPLOYER)
     with pytest.raises(DomainError, match="reason"):
         services.session_cancel(session=session, actor=staff, comment=" ")
+
+
+# --- convocation ------------------------------------------------------------------------------
+
+
+def test_convening_sends_each_member_an_invitation_and_each_candidate_the_date(
+    session, open_cqp, staff, evaluator, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    paritaire(session, staff)
+    dossier = ready_dossier("a@example.org", open_cqp, staff, evaluator)
+    services.agenda_add(session=session, dossiers_to_add=[dossier], actor=staff)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_convene(session=session, actor=staff)
+
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CONVENED
+    members = {m.user.email for m in session.members.all()}
+    to_members = [m for m in mail.outbox if m.to[0] in members]
+    assert {m.to[0] for m in to_members} == members
+    for message in to_members:
+        [(name, content, mimetype)] = message.attachments
+        assert (name, mimetype) == ("jury.ics", "text/calendar")
+        assert "BEGIN:VEVENT" in content and f"UID:jury-session-{session.pk}@" in content
+        assert "\r\n" in content and "LOCATION:Paris" in content
+    [to_candidate] = [m for m in mail.outbox if m.to == [dossier.candidate.user.email]]
+    assert dossier.reference in to_candidate.subject
+
+
+def test_it_refuses_to_convene_an_incomplete_jury_or_an_empty_agenda(session, staff):
+    seat(session, staff, College.EMPLOYER, Role.PRESIDENT)
+    with pytest.raises(DomainError) as caught:
+        services.session_convene(session=session, actor=staff)
+    assert "employee representative" in str(caught.value)
+    assert "agenda is empty" in str(caught.value)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+
+
+def test_a_long_location_is_folded_and_escaped_in_the_invitation(session):
+    from juries.calendar import session_invitation
+
+    session.place = "Salle du conseil, 3 rue de l'Arrivée; bâtiment B " * 3
+    text = session_invitation(session, summary="Jury", description="Deux lignes\nici")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert "\\," in text and "\\;" in text and "Deux lignes\\nici" in text
