@@ -26,6 +26,18 @@ SESSION_LIFECYCLE = Lifecycle(
         ),
         # Changes that keep the status, on record.
         Transition(
+            "record_decision",
+            frozenset({S.DELIBERATING}),
+            None,
+            _("Record a decision"),
+        ),
+        Transition(
+            "declare_conflict",
+            frozenset({S.CONVENED, S.DELIBERATING}),
+            None,
+            _("Declare a conflict of interest"),
+        ),
+        Transition(
             "change_members", frozenset({S.PLANNED, S.CONVENED}), None, _("Change the members")
         ),
         Transition(

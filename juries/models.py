@@ -1,4 +1,4 @@
-"""Jury sessions of a branch: their members, their agenda (votes and decisions come next)."""
+"""Jury sessions of a branch: members, agenda, votes and the decisions they lead to."""
 
 from django.conf import settings
 from django.db import models
@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Dossier
-from certifications.models import Branch, Cqp
+from certifications.models import Branch, CompetenceUnit, Cqp
 from cqp.models import LifecycleEvent
 
 
@@ -191,3 +191,141 @@ class AgendaItem(models.Model):
 
     def __str__(self):
         return f"{self.session} — {self.dossier.reference}"
+
+
+class Outcome(models.TextChoices):
+    """What the jury decides on a dossier (and what a member proposes)."""
+
+    CERTIFIED = "certified", _("Certified")
+    PARTIALLY_VALIDATED = "partially_validated", _("Partially validated")
+    NOT_VALIDATED = "not_validated", _("Not validated")
+    ABSENT = "absent", _("Absent")
+    DEFERRED = "deferred", _("Deferred")
+
+
+# Outcomes that judge the units (the others send the dossier to a later session).
+JUDGING_OUTCOMES = frozenset(
+    {Outcome.CERTIFIED, Outcome.PARTIALLY_VALIDATED, Outcome.NOT_VALIDATED}
+)
+# Outcomes that need a motivation (Code du travail: refusals and partial validations).
+REASONED_OUTCOMES = frozenset({Outcome.PARTIALLY_VALIDATED, Outcome.NOT_VALIDATED})
+
+
+class Vote(models.Model):
+    """One member's vote on one dossier: per unit, and an overall proposal (changeable until
+    the session closes)."""
+
+    item = models.ForeignKey(
+        AgendaItem, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="votes"
+    )
+    member = models.ForeignKey(
+        JuryMember, verbose_name=_("member"), on_delete=models.CASCADE, related_name="votes"
+    )
+    proposal = models.CharField(_("proposal"), max_length=20, choices=Outcome.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("cast"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["item", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "member"], name="vote_once_per_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} — {self.member}"
+
+
+class UnitVote(models.Model):
+    vote = models.ForeignKey(
+        Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="units"
+    )
+    unit = models.ForeignKey(
+        CompetenceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    validate = models.BooleanField(_("validate"))
+
+    class Meta:
+        verbose_name = _("vote on a unit")
+        verbose_name_plural = _("votes on units")
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "unit"], name="unit_vote_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.code}: {self.validate}"
+
+
+class JuryDecision(models.Model):
+    """The jury's decision on a dossier, recorded by the president; final once the session
+    closes. A correction by branch staff is a new decision that `corrects` the old one."""
+
+    item = models.ForeignKey(
+        AgendaItem, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    outcome = models.CharField(_("decision"), max_length=20, choices=Outcome.choices)
+    motivation = models.TextField(_("motivation"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    final_at = models.DateTimeField(_("final since"), null=True, blank=True)
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction",
+    )
+
+    class Meta:
+        verbose_name = _("jury decision")
+        verbose_name_plural = _("jury decisions")
+        ordering = ["item", "decided_at", "id"]
+        constraints = [
+            # The jury's own decision: one per dossier of the agenda (corrections aside).
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(corrects__isnull=True),
+                name="jury_decision_once_per_item",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=sorted(REASONED_OUTCOMES), motivation=""),
+                name="jury_decision_reasoned",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item} — {self.get_outcome_display()}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.final_at is not None
+
+
+class DecisionUnit(models.Model):
+    """A unit the decision judged: validated or not."""
+
+    decision = models.ForeignKey(
+        JuryDecision, verbose_name=_("decision"), on_delete=models.CASCADE, related_name="units"
+    )
+    unit = models.ForeignKey(
+        CompetenceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    validated = models.BooleanField(_("validated"))
+
+    class Meta:
+        verbose_name = _("unit decided")
+        verbose_name_plural = _("units decided")
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "unit"], name="decision_unit_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.code}: {self.validated}"

@@ -19,9 +19,9 @@ from certifications.permissions import is_branch_staff
 from cqp.errors import ActionNotPermitted, DomainError
 from cqp.lifecycle import apply_transition
 
-from . import notifications
-from .lifecycles import SESSION_LIFECYCLE
-from .models import AgendaItem, JuryMember, JurySession
+from .. import notifications
+from ..lifecycles import SESSION_LIFECYCLE
+from ..models import AgendaItem, JuryMember, JurySession
 
 
 def _require_staff(actor, branch_id: int) -> None:
