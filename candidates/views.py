@@ -283,6 +283,23 @@ class DocumentDeleteView(DocumentActionView):
         return self.back(document)
 
 
+def document_response(document) -> FileResponse:
+    """A piece as a private download (the caller has checked who may see it)."""
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class DocumentDownloadView(LoginRequiredMixin, View):
     """A piece, served only to those who may see its dossier."""
 
@@ -290,19 +307,7 @@ class DocumentDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, *args, **kwargs):
         document = get_document_for_user(request.user, kwargs["dossier_pk"], kwargs["pk"])
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(document)
 
 
 class AcquiredUnitsView(CandidateRequiredMixin, TemplateView):
