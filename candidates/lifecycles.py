@@ -107,6 +107,25 @@ DOSSIER_LIFECYCLE = Lifecycle(
             _("Validate partially"),
         ),
         Transition("not_validate", frozenset({S.IN_JURY}), S.NOT_VALIDATED, _("Not validate")),
+        # branch staff: a reasoned correction of a final decision (the old one stays on record)
+        Transition(
+            "correct_to_certified",
+            FINAL_DECISION_STATUSES,
+            S.CERTIFIED,
+            _("Correct the decision: certified"),
+        ),
+        Transition(
+            "correct_to_partially_validated",
+            FINAL_DECISION_STATUSES,
+            S.PARTIALLY_VALIDATED,
+            _("Correct the decision: partially validated"),
+        ),
+        Transition(
+            "correct_to_not_validated",
+            FINAL_DECISION_STATUSES,
+            S.NOT_VALIDATED,
+            _("Correct the decision: not validated"),
+        ),
     ],
 )
 
@@ -135,6 +154,9 @@ STEP_LABELS = {
     "certify": _("CQP awarded by the jury"),
     "validate_partially": _("Partially validated by the jury"),
     "not_validate": _("Not validated by the jury"),
+    "correct_to_certified": _("Decision corrected: CQP awarded"),
+    "correct_to_partially_validated": _("Decision corrected: partially validated"),
+    "correct_to_not_validated": _("Decision corrected: not validated"),
     "add_piece": _("Piece added"),
     "replace_piece": _("Piece replaced"),
     "delete_piece": _("Piece deleted"),

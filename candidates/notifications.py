@@ -25,6 +25,9 @@ CANDIDATE_ACTIONS = frozenset(
         "certify",
         "validate_partially",
         "not_validate",
+        "correct_to_certified",
+        "correct_to_partially_validated",
+        "correct_to_not_validated",
         "archive",
         "withdraw",
     }

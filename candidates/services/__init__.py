@@ -24,7 +24,9 @@ from .assessments import (
     units_missing_assessment,
 )
 from .decisions import (
+    CORRECTION_ACTIONS,
     DECISION_ACTIONS,
+    dossier_correct_decision,
     dossier_put_on_agenda,
     dossier_record_decision,
     dossier_remove_from_agenda,
@@ -64,7 +66,9 @@ from .pieces import document_delete, document_replace, document_upload
 from .units import equivalent_units, units_held_for
 
 __all__ = [
+    "CORRECTION_ACTIONS",
     "DECISION_ACTIONS",
+    "dossier_correct_decision",
     "MAX_ELIGIBILITY_YEARS",
     "MAX_TRAINING_YEARS",
     "MAX_UNIT_HOURS",

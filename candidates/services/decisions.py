@@ -15,10 +15,11 @@ from cqp.lifecycle import apply_transition
 from ..lifecycles import DOSSIER_LIFECYCLE
 from ..models import (
     AcquiredUnit,
+    CarriedOverUnit,
     Dossier,
     DossierDocument,
 )
-from ._common import S, _step
+from ._common import S, _require_staff, _step
 
 
 def dossier_put_on_agenda(*, dossier: Dossier, actor, comment: str = "") -> Dossier:
@@ -50,6 +51,77 @@ def dossier_record_decision(
     certified: every unit still to acquire is validated; partially validated: some are, and
     a motivation is required; not validated: none is, and a motivation is required.
     """
+    validated = _check_decision(dossier, outcome, validated_units, comment)
+    with transaction.atomic():
+        moved = _step(dossier, DECISION_ACTIONS[outcome], actor=actor, comment=comment)
+        AcquiredUnit.objects.bulk_create(
+            [
+                AcquiredUnit(
+                    candidate=moved.candidate, unit=unit, dossier=moved, acquired_on=decided_on
+                )
+                for unit in validated.values()
+            ],
+            ignore_conflicts=True,  # a unit already held stays held from its first decision
+        )
+        _erase_identity_pieces(moved)
+    return moved
+
+
+CORRECTION_ACTIONS = {
+    S.CERTIFIED: "correct_to_certified",
+    S.PARTIALLY_VALIDATED: "correct_to_partially_validated",
+    S.NOT_VALIDATED: "correct_to_not_validated",
+}
+
+
+def dossier_correct_decision(
+    *,
+    dossier: Dossier,
+    outcome: str,
+    validated_units: Iterable[CompetenceUnit],
+    decided_on: datetime.date,
+    actor,
+    comment: str,
+) -> Dossier:
+    """Branch staff correct a final decision, with its reasons; the units follow.
+
+    Units newly validated are acquired; units no longer validated are withdrawn, unless a
+    later dossier already carried them over (that dossier must be dealt with first).
+    """
+    _require_staff(actor, dossier)
+    if not (comment or "").strip():
+        raise DomainError(_("Give the reasons for correcting the decision."))
+    validated = _check_decision(dossier, outcome, validated_units, comment)
+    with transaction.atomic():
+        moved = _step(dossier, CORRECTION_ACTIONS[outcome], actor=actor, comment=comment)
+        granted = AcquiredUnit.objects.select_for_update().filter(dossier=moved)
+        withdrawn = granted.exclude(unit_id__in=validated)
+        carried = CarriedOverUnit.objects.filter(acquired__in=withdrawn).select_related(
+            "dossier", "unit"
+        )
+        if carried:
+            raise DomainError(
+                _("%(units)s already carried over into a later dossier (%(dossiers)s).")
+                % {
+                    "units": ", ".join(sorted({c.unit.code for c in carried})),
+                    "dossiers": ", ".join(sorted({c.dossier.reference for c in carried})),
+                }
+            )
+        withdrawn.delete()
+        AcquiredUnit.objects.bulk_create(
+            [
+                AcquiredUnit(
+                    candidate=moved.candidate, unit=unit, dossier=moved, acquired_on=decided_on
+                )
+                for unit in validated.values()
+            ],
+            ignore_conflicts=True,  # held already (from this decision or an earlier one)
+        )
+    return moved
+
+
+def _check_decision(dossier: Dossier, outcome: str, validated_units, comment: str) -> dict:
+    """The validated units {pk: unit}, consistent with the outcome and the dossier's version."""
     if outcome not in DECISION_ACTIONS:
         raise DomainError(_("Unknown decision."))
     validated = {unit.pk: unit for unit in validated_units}
@@ -71,19 +143,7 @@ def dossier_record_decision(
         raise DomainError(_("A refusal validates no unit."))
     if outcome != S.CERTIFIED and not (comment or "").strip():
         raise DomainError(_("A partial validation or a refusal must be reasoned."))
-    with transaction.atomic():
-        moved = _step(dossier, DECISION_ACTIONS[outcome], actor=actor, comment=comment)
-        AcquiredUnit.objects.bulk_create(
-            [
-                AcquiredUnit(
-                    candidate=moved.candidate, unit=unit, dossier=moved, acquired_on=decided_on
-                )
-                for unit in validated.values()
-            ],
-            ignore_conflicts=True,  # a unit already held stays held from its first decision
-        )
-        _erase_identity_pieces(moved)
-    return moved
+    return validated
 
 
 def _erase_identity_pieces(dossier: Dossier) -> None:

@@ -57,7 +57,15 @@ STAFF_ONLY = (
     "assign_evaluator",
     "reassign_evaluator",
     "archive",
+    "correct_to_certified",
+    "correct_to_partially_validated",
+    "correct_to_not_validated",
 )
+CORRECTIONS = {
+    "correct_to_certified": S.CERTIFIED,
+    "correct_to_partially_validated": S.PARTIALLY_VALIDATED,
+    "correct_to_not_validated": S.NOT_VALIDATED,
+}
 EVALUATOR_ONLY = (
     "choose_vae",
     "choose_training",
@@ -240,6 +248,21 @@ def perform(action, dossier, cast, *, actor=None, comment=COMMENT):
             "withdraw": services.dossier_withdraw,
         }[action]
         return service(dossier=dossier, actor=actor, comment=comment)
+    if action in CORRECTIONS:
+        units = units_to_acquire(dossier)
+        validated = {
+            "correct_to_certified": units,
+            "correct_to_partially_validated": units[:1],
+            "correct_to_not_validated": [],
+        }
+        return services.dossier_correct_decision(
+            dossier=dossier,
+            outcome=CORRECTIONS[action],
+            validated_units=validated[action],
+            decided_on=timezone.localdate(),
+            actor=actor or cast.staff,
+            comment=comment,
+        )
     if action in STAFF_ONLY:
         actor = actor or cast.staff
         if action == "assign_evaluator":
