@@ -22,7 +22,7 @@ class JuryRules(models.Model):
         default=50,
         help_text=_(
             "Deliberation opens when more than this share of the members are present (50: a "
-            "majority)."
+            "majority; 99 at most, since more than all of them can never be present)."
         ),
     )
     both_colleges_required = models.BooleanField(
@@ -36,7 +36,7 @@ class JuryRules(models.Model):
         verbose_name_plural = _("jury rules")
         constraints = [
             models.CheckConstraint(
-                condition=Q(quorum_percent__lte=100), name="jury_rules_quorum_percent"
+                condition=Q(quorum_percent__lte=99), name="jury_rules_quorum_below_100"
             ),
         ]
 

@@ -145,11 +145,15 @@ def units_to_judge(item: AgendaItem) -> list[CompetenceUnit]:
 
 
 def conflicted_user_ids(item: AgendaItem) -> set[int]:
-    return set(
-        ConflictOfInterest.objects.filter(dossier_id=item.dossier_id).values_list(
-            "person_id", flat=True
-        )
+    """Who may not vote on the dossier: declared conflicts, and whoever evaluated it."""
+    dossier = item.dossier
+    excluded = set(
+        ConflictOfInterest.objects.filter(dossier_id=dossier.pk).values_list("person_id", flat=True)
     )
+    excluded |= set(dossier.unit_assessments.values_list("evaluator_id", flat=True))
+    if dossier.evaluator_id:
+        excluded.add(dossier.evaluator_id)
+    return excluded
 
 
 def _voting_seat(item: AgendaItem, actor) -> JuryMember:
@@ -159,7 +163,12 @@ def _voting_seat(item: AgendaItem, actor) -> JuryMember:
     if not seat.present:
         raise DomainError(_("Only the members present vote."))
     if actor.pk in conflicted_user_ids(item):
-        raise DomainError(_("You declared a conflict of interest on this dossier."))
+        raise DomainError(
+            _(
+                "You evaluated this dossier or declared a conflict of interest on it: you do "
+                "not vote on it."
+            )
+        )
     return seat
 
 

@@ -305,7 +305,11 @@ def test_the_index_lists_only_the_catalogue_to_branch_members(client, request, r
         reverse("admin:candidates_dossier_changelist"),
         reverse("admin:candidates_candidate_changelist"),
     }
-    assert links == {changelist_url(name) for name in SCOPED} | candidates
+    juries = {
+        reverse("admin:juries_jurysession_changelist"),
+        reverse("admin:juries_juryrules_changelist"),
+    }
+    assert links == {changelist_url(name) for name in SCOPED} | candidates | juries
     html = client.get(reverse("admin:index")).content.decode()
     assert changelist_url("user") not in html
     assert changelist_url("branchmembership") not in html

@@ -1,0 +1,7 @@
+"""Admin of jury sessions and quorum rules for branch staff (scoped to their branch).
+
+Sessions are never edited through the form: members, agenda, convocation and cancellation
+are small pages of their own, each calling one service.
+"""
+
+from . import rules, sessions  # noqa: F401  (registers the ModelAdmins)
