@@ -38,6 +38,7 @@ urlpatterns = [
     path("catalogue/", include("certifications.urls")),
     path("candidat/", include("candidates.urls")),
     path("evaluateur/", include("candidates.evaluator_urls")),
+    path("jury/", include("juries.urls")),
     path("media/", include("certifications.media_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from candidates.models import Dossier
 from certifications.models import Branch, CompetenceUnit, Cqp
@@ -48,7 +49,7 @@ class SessionStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     CONVENED = "convened", _("Convened")
     DELIBERATING = "deliberating", _("Deliberating")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("jury session", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 

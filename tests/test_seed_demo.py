@@ -1,9 +1,14 @@
-"""seed_demo: real branches, CQPs, candidates in every state; a second run changes nothing."""
+"""seed_demo: real branches, CQPs, candidates in every state, jury sessions convened and
+closed; a second run changes nothing."""
 
+import datetime
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from candidates import services
 from candidates.demo import CANDIDATES
@@ -33,6 +38,21 @@ from certifications.models import (
 )
 from cqp.models import OutgoingEmail, User
 from cqp.validators import siret_is_valid
+from juries import services as juries
+from juries.demo import CLOSED_CANDIDATES, CONVENED_CANDIDATES, JURORS, PLACE
+from juries.models import (
+    AgendaItem,
+    DecisionUnit,
+    JuryDecision,
+    JuryMember,
+    JurySession,
+    JurySessionEvent,
+    Outcome,
+    SessionStatus,
+    UnitVote,
+    Vote,
+)
+from juries.permissions import get_session_for_member
 
 S = DossierStatus
 COUNTED = (
@@ -52,7 +72,18 @@ COUNTED = (
     UnitAssessment,
     ConflictOfInterest,
     AcquiredUnit,
+    JurySession,
+    JurySessionEvent,
+    JuryMember,
+    AgendaItem,
+    Vote,
+    UnitVote,
+    JuryDecision,
+    DecisionUnit,
+    OutgoingEmail,
 )
+# The candidates of candidates.demo, one per state (the juries' demo adds its own).
+PATH_EMAILS = [spec.email for spec in CANDIDATES]
 
 
 @pytest.fixture
@@ -77,7 +108,8 @@ def test_seed_demo_is_complete_and_idempotent(seeded):
     }
     assert Cqp.objects.open_to_candidates().filter(code="NI").exists()
     statuses = set(Dossier.objects.values_list("status", flat=True))
-    assert statuses == {spec.target for spec in CANDIDATES}
+    assert statuses == {spec.target for spec in CANDIDATES} | {S.IN_JURY, S.NOT_VALIDATED}
+    assert JurySession.objects.count() == 2
     assert AcquiredUnit.objects.exists()
     assert "staff.immo@demo.cqp.fr" in seeded and "candidat.vae@demo.cqp.fr" in seeded
     assert "evaluateur@demo.cqp.fr" in seeded and "evaluateur2@demo.cqp.fr" in seeded
@@ -121,13 +153,14 @@ def test_the_demo_evaluator_has_dossiers_in_every_state_of_their_work(seeded):
 
 @pytest.mark.django_db
 def test_assessments_cover_the_units_once_ready_and_part_of_them_in_evaluation(seeded):
-    evaluation = Dossier.objects.get(status=S.EVALUATION)
+    evaluation = Dossier.objects.get(status=S.EVALUATION)  # candidat.evaluation
     assessed = evaluation.unit_assessments.count()
     assert 0 < assessed < services.units_to_acquire(evaluation).count()
     assert evaluation.unit_assessments.filter(result=UnitAssessmentResult.NOT_VALIDATED).exists()
 
     past_evaluation = Dossier.objects.filter(
-        status__in=[S.READY_FOR_JURY, S.PARTIALLY_VALIDATED, S.CERTIFIED]
+        status__in=[S.READY_FOR_JURY, S.PARTIALLY_VALIDATED, S.CERTIFIED],
+        candidate__user__email__in=PATH_EMAILS,
     )
     assert past_evaluation.count() == 3
     for dossier in past_evaluation:
@@ -140,7 +173,7 @@ def test_assessments_cover_the_units_once_ready_and_part_of_them_in_evaluation(s
     assert refused.exists() and not refused.filter(comment="").exists()
     assert UnitAssessment.objects.values("modality").distinct().count() >= 4
     # The jury's decision follows the assessments.
-    partial = Dossier.objects.get(status=S.PARTIALLY_VALIDATED)
+    partial = Dossier.objects.get(candidate__user__email="candidat.partiel@demo.cqp.fr")
     assert set(AcquiredUnit.objects.filter(dossier=partial).values_list("unit_id", flat=True)) == (
         set(
             partial.unit_assessments.filter(result=UnitAssessmentResult.VALIDATED).values_list(
@@ -168,3 +201,101 @@ def test_the_demo_providers_have_valid_sirets(seeded):
     assert all(
         siret_is_valid(siret) for siret in TrainingProvider.objects.values_list("siret", flat=True)
     )
+
+
+def _dossier(email):
+    return Dossier.objects.get(candidate__user__email=email)
+
+
+@pytest.mark.django_db
+def test_the_jury_logins_are_printed_with_their_role(seeded):
+    for juror in JURORS:
+        user = User.objects.get(email=juror.email)
+        assert user.check_password("demo-cqp-2026") and user.get_full_name().strip()
+        line = next(line for line in seeded.splitlines() if juror.email in line)
+        assert str(JuryMember.College(juror.college).label) in line
+    president = next(line for line in seeded.splitlines() if "jury.president@" in line)
+    assert str(JuryMember.Role.PRESIDENT.label).lower() in president
+
+
+@pytest.mark.django_db
+def test_a_session_is_convened_in_two_weeks_with_its_jury_and_agenda(seeded):
+    session = JurySession.objects.get(status=SessionStatus.CONVENED)
+    assert session.starts_at.date() > timezone.localdate() + datetime.timedelta(days=10)
+    assert session.place == PLACE and session.video_link
+    assert list(session.cqps.values_list("code", flat=True)) == ["NI"]
+    seats = {m.user.email: m for m in session.members.select_related("user")}
+    assert {email: (m.college, m.role) for email, m in seats.items()} == {
+        juror.email: (juror.college, juror.role) for juror in JURORS
+    }
+    assert juries.composition_problems(session) == []
+    agenda = session.agenda.filter(active=True).select_related("dossier__candidate__user")
+    assert {item.dossier.candidate.user.email for item in agenda} == {
+        spec.email for spec in CONVENED_CANDIDATES
+    }
+    assert {item.dossier.status for item in agenda} == {S.IN_JURY}
+    for item in agenda:
+        assert services.units_missing_assessment(item.dossier) == []
+    # The members were convened to both sessions (with the invitation), the candidates told.
+    convocations = OutgoingEmail.objects.filter(to="jury.salarie@demo.cqp.fr")
+    assert [email.attachment_type for email in convocations] == ["text/calendar"] * 2
+    for item in agenda:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = gettext("Your dossier %(reference)s: date of the jury") % {
+                "reference": item.dossier.reference
+            }
+        assert OutgoingEmail.objects.filter(to=item.dossier.candidate.user.email, subject=subject)
+    # Each juror sees it in their space; candidat.jury waits, on no agenda, for staff to add.
+    assert get_session_for_member(User.objects.get(email="jury.expert@demo.cqp.fr"), session.pk)
+    waiting = _dossier("candidat.jury@demo.cqp.fr")
+    assert waiting.status == S.READY_FOR_JURY and not waiting.agenda_items.exists()
+
+
+@pytest.mark.django_db
+def test_a_closed_session_decided_a_certification_a_partial_validation_and_a_refusal(seeded):
+    session = JurySession.objects.get(status=SessionStatus.CLOSED)
+    assert session.starts_at < timezone.now() - datetime.timedelta(days=7)
+    assert not session.members.exclude(present=True).exists()
+    assert set(session.events.values_list("action", flat=True)) >= {
+        "create",
+        "convene",
+        "open_deliberation",
+        "record_decision",
+        "close",
+    }
+    certified, partial, refused = (_dossier(spec.email) for spec in CLOSED_CANDIDATES)
+    decisions = {
+        d.item.dossier_id: d
+        for d in JuryDecision.objects.filter(item__session=session).select_related("item")
+    }
+    assert len(decisions) == 3 and all(d.is_final for d in decisions.values())
+    assert decisions[certified.pk].outcome == Outcome.CERTIFIED
+    assert decisions[partial.pk].outcome == Outcome.PARTIALLY_VALIDATED
+    assert decisions[refused.pk].outcome == Outcome.NOT_VALIDATED
+    assert decisions[partial.pk].motivation and decisions[refused.pk].motivation
+    assert (certified.status, partial.status, refused.status) == (
+        S.CERTIFIED,
+        S.PARTIALLY_VALIDATED,
+        S.NOT_VALIDATED,
+    )
+    # Every member voted on every dossier; the acquired units follow the decisions.
+    assert Vote.objects.filter(item__session=session).count() == 3 * len(JURORS)
+
+    def acquired(dossier):
+        return set(
+            AcquiredUnit.objects.filter(dossier=dossier).values_list("unit__code", flat=True)
+        )
+
+    assert acquired(certified) == {"BLOC1", "BLOC2", "BLOC3"}
+    assert acquired(partial) == {"BLOC1", "BLOC2"}
+    assert acquired(refused) == set()
+    validated = DecisionUnit.objects.filter(decision=decisions[partial.pk], validated=True)
+    assert set(validated.values_list("unit__code", flat=True)) == {"BLOC1", "BLOC2"}
+
+
+@pytest.mark.django_db
+def test_the_president_broke_a_tie_on_the_partial_validation(seeded):
+    item = AgendaItem.objects.get(dossier=_dossier("candidat.jury-partiel@demo.cqp.fr"))
+    votes = UnitVote.objects.filter(vote__item=item, unit__code="BLOC2")
+    assert votes.filter(validate=True).count() == votes.filter(validate=False).count() == 2
+    assert DecisionUnit.objects.get(decision__item=item, unit__code="BLOC2").validated

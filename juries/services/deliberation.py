@@ -294,11 +294,23 @@ def tally(item: AgendaItem) -> Tally:
 # --- decisions --------------------------------------------------------------------------------
 
 
-def _check_outcome(item, outcome, validated_ids, units) -> None:
-    """The units follow the votes (ties aside) and the outcome follows the units."""
+def _check_outcome(item, outcome, validated_ids, units, *, president_conflicted) -> None:
+    """The units follow the votes (ties aside) and the outcome follows the units.
+
+    A president who evaluated the dossier or declared a conflict on it breaks no tie: the
+    dossier is then deferred (or the votes must settle every unit).
+    """
     counted = {t.unit.pk: t.majority for t in tally(item).units}
     for unit in units:
         majority = counted.get(unit.pk)
+        if majority is None and president_conflicted:
+            raise DomainError(
+                _(
+                    "%(unit)s: the votes are tied and you cannot decide on this dossier "
+                    "(conflict of interest or evaluation): defer it."
+                )
+                % {"unit": unit.code}
+            )
         if majority is not None and majority != (unit.pk in validated_ids):
             raise DomainError(
                 _("%(unit)s: the decision must follow the majority of the votes cast.")
@@ -346,7 +358,8 @@ def decision_record(
         if not item.active:
             raise DomainError(_("This dossier is no longer on the agenda."))
         if outcome in JUDGING_OUTCOMES:
-            _check_outcome(item, outcome, validated_ids, units)
+            conflicted = actor.pk in conflicted_user_ids(item)
+            _check_outcome(item, outcome, validated_ids, units, president_conflicted=conflicted)
         decision, _created = JuryDecision.objects.update_or_create(
             item=item,
             corrects=None,

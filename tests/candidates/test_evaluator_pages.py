@@ -1215,8 +1215,9 @@ def test_the_list_shows_25_dossiers_a_page(as_evaluator, evaluator, open_cqp):
 
 
 # List: session, user, accreditation, the CQP filter (checked, then listed), counts per status,
-# paginator's count, the page's dossiers (progress annotated), navigation (memberships, profile).
-LIST_QUERIES = 10
+# paginator's count, the page's dossiers (progress annotated), navigation (memberships, profile,
+# jury seat).
+LIST_QUERIES = 11
 # Dossier page: session, user, dossier, pieces, units with competences and criteria, carried
 # over, positioning and plan with their lines (read twice: by the units' selector and for the
 # summary), assessments with criteria, units missing an assessment, history, navigation.
@@ -1264,7 +1265,7 @@ def test_the_dossier_page_keeps_its_query_count(
 # Assessment page: session, user, dossier, accreditation (and whether it lists CQPs), the unit
 # with its competences and criteria, carried over, the one assessment with its criteria, its
 # evaluator's conflict, navigation (memberships, candidate profile, accreditation).
-ASSESSMENT_QUERIES = 15
+ASSESSMENT_QUERIES = 16  # with the jury seat (navigation)
 
 
 @pytest.mark.parametrize("units", [2, 12])

@@ -224,9 +224,9 @@ def test_the_catalogue_query_count_does_not_grow_with_rows(
         )
     client.force_login(cpnef)
 
-    # session, user, memberships, accreditation and candidate profile (navigation), count,
-    # rows, branches
-    with django_assert_max_num_queries(8):
+    # session, user, memberships, accreditation, candidate profile and jury seat (navigation),
+    # count, rows, branches
+    with django_assert_max_num_queries(9):
         response = client.get("/catalogue/")
 
     assert len(links_to_cqps(response.content.decode())) == min(rows, 25)
@@ -423,9 +423,9 @@ def test_the_cpnef_space_query_count_does_not_grow_with_rows(
         )
     client.force_login(cpnef)
 
-    # session, user, memberships, accreditation, candidate profile (navigation), projects,
-    # decisions
-    with django_assert_max_num_queries(7):
+    # session, user, memberships, accreditation, candidate profile, jury seat (navigation),
+    # projects, decisions
+    with django_assert_max_num_queries(8):
         response = client.get("/catalogue/cpnef/")
 
     assert len(response.context["projects"]) == rows
@@ -492,9 +492,9 @@ def test_the_evaluator_space_query_count_does_not_grow_with_rows(
         )
     client.force_login(evaluator)
 
-    # session, user, memberships, accreditation, candidate profile (navigation),
+    # session, user, memberships, accreditation, candidate profile, jury seat (navigation),
     # accreditations, cqps
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get("/catalogue/accreditations/")
 
     assert len(response.context["accreditations"]) == rows + 1
