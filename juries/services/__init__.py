@@ -1,12 +1,13 @@
 """Every write about jury sessions, split by stage: `sessions` (planning, members, agenda,
-convocation, cancellation) and `deliberation` (presence, votes, decisions, closing)."""
+convocation, cancellation), `deliberation` (presence, votes, decisions, closing) and
+`corrections` (of closed decisions, by branch staff)."""
 
+from .corrections import decision_correct
 from .deliberation import (
     DOSSIER_OUTCOMES,
     Tally,
     UnitTally,
     close_problems,
-    decision_correct,
     decision_record,
     member_declare_conflict,
     quorum_problems,

@@ -32,7 +32,7 @@ from ..models import (
     UnitVote,
     Vote,
 )
-from .sessions import _require_staff, _step
+from .sessions import _step
 
 # The dossier's status for each outcome that judges the units.
 DOSSIER_OUTCOMES = {
@@ -443,67 +443,3 @@ def session_close(*, session: JurySession, actor) -> JurySession:
             decision.save(update_fields=["final_at"])
         moved.agenda.update(active=False)
     return moved
-
-
-# --- corrections ------------------------------------------------------------------------------
-
-
-def decision_correct(
-    *,
-    decision: JuryDecision,
-    outcome: str,
-    validated_unit_ids: Iterable[int],
-    motivation: str,
-    actor,
-) -> JuryDecision:
-    """Branch staff correct a final decision: a new, reasoned decision that keeps the old one.
-
-    Only a decision that judged the units is corrected, into another such decision; the
-    dossier and its acquired units follow (`candidates.services.dossier_correct_decision`).
-    """
-    _require_staff(actor, decision.item.session.branch_id)
-    motivation = (motivation or "").strip()
-    if not motivation:
-        raise DomainError(_("Give the reasons for correcting the decision."))
-    if outcome not in JUDGING_OUTCOMES:
-        raise DomainError(_("A correction certifies, validates partially or refuses."))
-    with transaction.atomic():
-        old = (
-            JuryDecision.objects.select_for_update()
-            .select_related("item__dossier")
-            .get(pk=decision.pk)
-        )
-        if not old.is_final or old.outcome not in JUDGING_OUTCOMES:
-            raise DomainError(_("Only a final decision on the units can be corrected."))
-        if JuryDecision.objects.filter(corrects=old).exists():
-            raise DomainError(_("This decision was corrected already: correct the correction."))
-        item = old.item
-        units = {unit.pk: unit for unit in units_to_judge(item)}
-        validated_ids = set(validated_unit_ids)
-        if not validated_ids <= set(units):
-            raise DomainError(_("Only the units still to acquire are judged."))
-        candidates.dossier_correct_decision(
-            dossier=item.dossier,
-            outcome=DOSSIER_OUTCOMES[outcome],
-            validated_units=[units[pk] for pk in validated_ids],
-            decided_on=timezone.localdate(),
-            actor=actor,
-            comment=motivation,
-        )
-        now = timezone.now()
-        correction = JuryDecision.objects.create(
-            item=item,
-            outcome=outcome,
-            motivation=motivation,
-            decided_by=actor,
-            decided_at=now,
-            final_at=now,
-            corrects=old,
-        )
-        DecisionUnit.objects.bulk_create(
-            [
-                DecisionUnit(decision=correction, unit=unit, validated=pk in validated_ids)
-                for pk, unit in units.items()
-            ]
-        )
-    return correction
