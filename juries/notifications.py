@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cqp.mail import queue_email
 
@@ -22,7 +23,9 @@ def session_convened(session) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         when = _when(session)
         summary = _("Jury of the branch %(branch)s") % {"branch": session.branch.name}
-        description = _("%(count)d dossiers on the agenda.") % {"count": len(items)}
+        description = ngettext(
+            "%(count)d dossier on the agenda.", "%(count)d dossiers on the agenda.", len(items)
+        ) % {"count": len(items)}
         invitation = session_invitation(session, summary=summary, description=description)
     for member in members:
         queue_email(
