@@ -330,3 +330,16 @@ def test_on_the_vae_pathway_the_next_step_changes_once_the_booklet_is_added(
     add_booklet(dossier)
     after = next_step(view(client, dossier))
     assert before != after
+
+
+@pytest.mark.parametrize("status", [S.PARTIALLY_VALIDATED, S.NOT_VALIDATED])
+def test_after_the_jury_the_candidate_is_offered_a_new_dossier(
+    status, client, candidate, staff, evaluator, branch, open_cqp
+):
+    from tests.candidates.test_dossier_lifecycle import bring_to, make_cast
+
+    dossier = bring_to(status, make_cast(candidate, staff, evaluator, branch, open_cqp))
+
+    page = view(client, dossier)
+
+    assert f'/candidat/dossiers/new/?cqp={open_cqp.pk}"' in page.content.decode()
