@@ -22,6 +22,7 @@ CANDIDATE_ACTIONS = frozenset(
         "start_evaluation",
         "declare_ready",
         "put_on_agenda",
+        "remove_from_agenda",
         "certify",
         "validate_partially",
         "not_validate",

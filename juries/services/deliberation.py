@@ -382,7 +382,8 @@ def decision_record(
 
 
 def close_problems(session: JurySession) -> list[str]:
-    """Dossiers of the agenda still without a decision, or []."""
+    """Dossiers of the agenda still without a decision, or [] (a fixed number of queries: the
+    session page lists them; closing also checks the decisions still follow the votes)."""
     decided = JuryDecision.objects.filter(item__session=session, corrects=None)
     undecided = (
         session.agenda.filter(active=True)
@@ -396,6 +397,37 @@ def close_problems(session: JurySession) -> list[str]:
     return []
 
 
+def _overtaken_decisions(session: JurySession) -> list[JuryDecision]:
+    """Decisions on the units that no longer follow the votes (a member changed their vote
+    after the president recorded it)."""
+    overtaken = []
+    decisions = (
+        JuryDecision.objects.filter(
+            item__session=session,
+            item__active=True,
+            corrects=None,
+            outcome__in=sorted(JUDGING_OUTCOMES),
+        )
+        .select_related("item__dossier", "decided_by")
+        .prefetch_related("units")
+        .order_by("item__order", "item_id")
+    )
+    for decision in decisions:
+        validated = {line.unit_id for line in decision.units.all() if line.validated}
+        item = decision.item
+        try:
+            _check_outcome(
+                item,
+                decision.outcome,
+                validated,
+                units_to_judge(item),
+                president_conflicted=decision.decided_by_id in conflicted_user_ids(item),
+            )
+        except DomainError:
+            overtaken.append(decision)
+    return overtaken
+
+
 def session_close(*, session: JurySession, actor) -> JurySession:
     """Close the session: every decision becomes final, each dossier takes its outcome.
 
@@ -406,6 +438,12 @@ def session_close(*, session: JurySession, actor) -> JurySession:
 
     def every_dossier_decided(locked: JurySession) -> None:
         problems = close_problems(locked)
+        overtaken = [d.item.dossier.reference for d in _overtaken_decisions(locked)]
+        if overtaken:
+            problems.append(
+                _("The votes changed after the decision on %s: record the decision again.")
+                % ", ".join(overtaken)
+            )
         if problems:
             raise DomainError(" ".join(problems))
 

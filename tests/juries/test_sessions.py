@@ -300,3 +300,37 @@ def test_a_long_location_is_folded_and_escaped_in_the_invitation(session):
     text = session_invitation(session, summary="Jury", description="Deux lignes\nici")
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert "\\," in text and "\\;" in text and "Deux lignes\\nici" in text
+
+
+def test_members_and_agenda_are_fixed_once_the_deliberation_opens(
+    session, open_cqp, staff, evaluator
+):
+    paritaire(session, staff)
+    dossier = ready_dossier("a@example.org", open_cqp, staff, evaluator)
+    [item] = services.agenda_add(session=session, dossiers_to_add=[dossier], actor=staff)
+    services.session_convene(session=session, actor=staff)
+    members = list(session.members.all())
+    president = next(m for m in members if m.is_president)
+    services.session_open_deliberation(
+        session=session, present_member_ids=[m.pk for m in members], actor=president.user
+    )
+    late = ready_dossier("b@example.org", open_cqp, staff, evaluator)
+    events = session.events.count()
+
+    with pytest.raises(TransitionNotAllowed):
+        seat(session, staff, College.EXPERT)
+    with pytest.raises(TransitionNotAllowed):
+        services.member_remove(member=members[-1], actor=staff)
+    with pytest.raises(TransitionNotAllowed):
+        services.agenda_add(session=session, dossiers_to_add=[late], actor=staff)
+    with pytest.raises(TransitionNotAllowed):
+        services.agenda_remove(item=item, actor=staff)
+    with pytest.raises(TransitionNotAllowed):
+        services.session_cancel(session=session, actor=staff, comment="Trop tard.")
+
+    assert session.members.count() == len(members)
+    assert list(session.agenda.values_list("dossier_id", "active")) == [(dossier.pk, True)]
+    assert session.events.count() == events
+    dossier.refresh_from_db()
+    late.refresh_from_db()
+    assert (dossier.status, late.status) == (S.IN_JURY, S.READY_FOR_JURY)
