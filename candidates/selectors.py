@@ -2,11 +2,11 @@
 
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from certifications.models import CompetenceUnit, Cqp
+from cqp.queries import count_subquery
 
 from .lifecycles import DOSSIER_LIFECYCLE, PRIVATE_COMMENT_ACTIONS, WITH_EVALUATOR, step_label
 from .models import (
@@ -113,12 +113,6 @@ def filter_assigned_dossiers(
     return dossiers.order_by(F("evaluator_due_on").asc(nulls_last=True), "reference")
 
 
-def _count(queryset, group_by: str):
-    """A correlated subquery counting `queryset`'s rows (0 when there are none)."""
-    rows = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows), 0)
-
-
 def with_evaluator_progress(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """Annotate what the list needs to say the next step, in the list's one query.
 
@@ -130,17 +124,17 @@ def with_evaluator_progress(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
         dossier_id=OuterRef("dossier_id"), person_id=OuterRef("evaluator_id")
     )
     return dossiers.annotate(
-        required_count=_count(
+        required_count=count_subquery(
             CompetenceUnit.objects.filter(
                 referentiel=OuterRef("referentiel_id"), is_optional=False
             ),
             "referentiel",
         ),
-        carried_required_count=_count(
+        carried_required_count=count_subquery(
             CarriedOverUnit.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False),
             "dossier",
         ),
-        done_count=_count(
+        done_count=count_subquery(
             UnitAssessment.objects.filter(dossier=OuterRef("pk"), unit__is_optional=False).filter(
                 ~Exists(by_conflicted_evaluator)
             ),

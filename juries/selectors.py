@@ -1,9 +1,9 @@
 """Reads for the jury's pages; query counts do not grow with the agenda or the units."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from candidates.models import ConflictOfInterest, Dossier, DossierEvent, UnitAssessment
+from cqp.queries import count_subquery
 
 from .models import (
     AgendaItem,
@@ -42,12 +42,6 @@ def sits_on_a_jury(user) -> bool:
     return cached
 
 
-def _count(queryset, group_by: str):
-    """A correlated subquery counting `queryset`'s rows (0 when there are none)."""
-    rows = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows), 0)
-
-
 def _jury_decided():
     """The jury's own decision on the agenda item `OuterRef("pk")` (corrections aside)."""
     return JuryDecision.objects.filter(item=OuterRef("pk"), corrects__isnull=True)
@@ -64,10 +58,10 @@ def member_seats(user) -> list[JuryMember]:
         .select_related("session__branch")
         .prefetch_related("session__cqps")
         .annotate(
-            active_count=_count(
+            active_count=count_subquery(
                 AgendaItem.objects.filter(session=OuterRef("session_id"), active=True), "session"
             ),
-            decided_count=_count(
+            decided_count=count_subquery(
                 JuryDecision.objects.filter(
                     item__session=OuterRef("session_id"), corrects__isnull=True
                 ),
@@ -119,7 +113,7 @@ def agenda_for_member(session: JurySession, seat: JuryMember) -> list[AgendaItem
                     dossier_id=OuterRef("dossier_id"), evaluator_id=seat.user_id
                 )
             ),
-            votes_count=_count(Vote.objects.filter(item=OuterRef("pk")), "item"),
+            votes_count=count_subquery(Vote.objects.filter(item=OuterRef("pk")), "item"),
             decision_outcome=Subquery(current.values("outcome")[:1]),
             decision_final=Subquery(current.values("final_at")[:1]),
         )

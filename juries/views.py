@@ -20,7 +20,6 @@ from . import selectors, services
 from .forms import ConflictForm, DecisionForm, OpenDeliberationForm, VoteForm
 from .models import Outcome, SessionStatus, Vote
 from .permissions import get_item_for_member, get_session_for_member
-from .services.deliberation import conflicted_user_ids
 
 S = SessionStatus
 
@@ -185,7 +184,7 @@ class ItemDetailView(MemberItemMixin, TemplateView):
         plan = dossiers.dossier_training_plan(dossier)
         conflict = selectors.member_conflict(item, self.request.user)
         # Excluded from the vote: a declared conflict, or having evaluated the dossier.
-        excluded = conflicted_user_ids(item)
+        excluded = services.conflicted_user_ids(item)
         evaluated = conflict is None and seat.user_id in excluded
         vote = selectors.member_vote(item, seat)
         can_vote = deliberating and bool(seat.present) and seat.user_id not in excluded

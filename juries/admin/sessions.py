@@ -6,8 +6,7 @@ once planned); every change is a page of its own (`pages.py`) that calls one ser
 """
 
 from django.contrib import admin
-from django.db.models import Case, Count, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, OuterRef, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from certifications.admin.cqp import status_badge
 from certifications.admin.history import EventInline, person
 from certifications.admin.scoping import BranchScopedAdmin
+from cqp.queries import count_subquery
 
 from .. import services
 from ..lifecycles import SESSION_LIFECYCLE
@@ -39,14 +39,7 @@ class JurySessionEventInline(EventInline):
 
 def _count(model, **filters):
     """The number of `model` rows of each session, as a subquery (no join on the list)."""
-    rows = (
-        model.objects.filter(session=OuterRef("pk"), **filters)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows), Value(0))
+    return count_subquery(model.objects.filter(session=OuterRef("pk"), **filters), "session")
 
 
 @admin.register(JurySession)
