@@ -143,6 +143,11 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CQP <no-reply@cqp.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Cache: per process by default; CACHE_URL=redis://127.0.0.1:6379/1 shares it (rate limits).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Public verification: lookups per client address and minute before answering 429.
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
+
 # Celery: no broker configured -> tasks run eagerly, in the request (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -158,6 +163,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "cqp.tasks.send_pending_emails_task",
+        "schedule": 5 * 60,
+    },
+    "sweep-pending-documents": {
+        "task": "juries.tasks.sweep_documents_task",
         "schedule": 5 * 60,
     },
     "archive-expired-cqps": {

@@ -39,6 +39,7 @@ urlpatterns = [
     path("candidat/", include("candidates.urls")),
     path("evaluateur/", include("candidates.evaluator_urls")),
     path("jury/", include("juries.urls")),
+    path("verify/", include("juries.verification_urls")),
     path("media/", include("certifications.media_urls")),
     path("admin/", admin.site.urls),
 ]

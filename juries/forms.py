@@ -7,6 +7,7 @@ The vote and decision forms build one field per unit to judge, named after its p
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .documents.codes import normalise_code
 from .models import JUDGING_OUTCOMES, Outcome
 
 TEXT_MAX = 5000
@@ -175,3 +176,24 @@ class DecisionForm(UnitFieldsMixin, forms.Form):
         if self.cleaned_data["outcome"] not in JUDGING_OUTCOMES:
             return []
         return [unit.pk for unit in self.units if self.cleaned_data.get(self.unit_field(unit))]
+
+
+class VerificationForm(forms.Form):
+    """A verification code as printed (case, spaces and dashes do not matter)."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=40,
+        help_text=_("The ten characters printed under the QR code, e.g. ABCDE-23456."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self):
+        code = normalise_code(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError(
+                _("A code has ten letters and digits, as printed under the QR code.")
+            )
+        return code

@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cqp.lifecycle import Lifecycle, Transition
 
-from .models import JurySession, JurySessionEvent, SessionStatus
+from .models import (
+    Certificate,
+    CertificateEvent,
+    DocumentStatus,
+    JurySession,
+    JurySessionEvent,
+    SessionStatus,
+)
 
 S = SessionStatus
 
@@ -43,5 +50,23 @@ SESSION_LIFECYCLE = Lifecycle(
         Transition(
             "change_agenda", frozenset({S.PLANNED, S.CONVENED}), None, _("Change the agenda")
         ),
+    ],
+)
+
+
+D = DocumentStatus
+
+# A certificate's PDF is produced by a task (actor: none); staff produce it again or revoke it.
+CERTIFICATE_LIFECYCLE = Lifecycle(
+    model=Certificate,
+    event_model=CertificateEvent,
+    subject_field="certificate",
+    transitions=[
+        Transition("produce", frozenset({D.PENDING, D.FAILED}), D.READY, _("Produce the PDF")),
+        Transition("fail", frozenset({D.PENDING, D.FAILED}), D.FAILED, _("Record a failure")),
+        Transition(
+            "regenerate", frozenset({D.READY, D.FAILED}), D.PENDING, _("Produce the PDF again")
+        ),
+        Transition("revoke", frozenset({D.PENDING, D.READY, D.FAILED}), D.REVOKED, _("Revoke")),
     ],
 )

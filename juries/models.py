@@ -330,3 +330,14 @@ class DecisionUnit(models.Model):
 
     def __str__(self):
         return f"{self.unit.code}: {self.validated}"
+
+
+# The documents decisions produce live in their own module; imported here so that Django
+# registers them with the app.
+from .documents.models import (  # noqa: E402, F401
+    Certificate,
+    CertificateCounter,
+    CertificateEvent,
+    DocumentStatus,
+    JuryMinutes,
+)

@@ -1,6 +1,8 @@
 """Every write about jury sessions, split by stage: `sessions` (planning, members, agenda,
 convocation, cancellation), `deliberation` (presence, votes, decisions, closing) and
-`corrections` (of closed decisions, by branch staff)."""
+`corrections` (of closed decisions, by branch staff), `documents` (certificates, attestations
+and minutes: issuing, revoking, producing again) and `production` (their PDFs, for the tasks).
+"""
 
 from .corrections import decision_correct
 from .deliberation import (
@@ -19,6 +21,13 @@ from .deliberation import (
     tally,
     units_to_judge,
     vote_cast,
+)
+from .documents import (
+    certificate_issue,
+    certificate_regenerate,
+    certificate_revoke,
+    minutes_regenerate,
+    session_documents_issue,
 )
 from .sessions import (
     agenda_add,
@@ -40,6 +49,9 @@ __all__ = [
     "agenda_add",
     "agenda_add_ready",
     "agenda_remove",
+    "certificate_issue",
+    "certificate_regenerate",
+    "certificate_revoke",
     "close_problems",
     "composition_problems",
     "conflicted_user_ids",
@@ -49,6 +61,7 @@ __all__ = [
     "member_add",
     "member_declare_conflict",
     "member_remove",
+    "minutes_regenerate",
     "quorum_problems",
     "rules_for",
     "seat_of",
@@ -56,6 +69,7 @@ __all__ = [
     "session_close",
     "session_convene",
     "session_create",
+    "session_documents_issue",
     "session_open_deliberation",
     "tally",
     "units_to_judge",

@@ -11,6 +11,7 @@ from cqp.errors import DomainError
 
 from ..models import JUDGING_OUTCOMES, DecisionUnit, JuryDecision
 from .deliberation import DOSSIER_OUTCOMES, units_to_judge
+from .documents import certificate_issue, revoke_replaced
 from .sessions import _require_staff
 
 
@@ -72,4 +73,8 @@ def decision_correct(
                 for pk, unit in units.items()
             ]
         )
+        # The old decision's document no longer holds; the correction yields its own.
+        corrected_on = timezone.localdate()
+        revoke_replaced(decision=old, actor=actor, corrected_on=corrected_on)
+        certificate_issue(decision=correction, decided_on=corrected_on)
     return correction

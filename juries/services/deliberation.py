@@ -32,6 +32,7 @@ from ..models import (
     UnitVote,
     Vote,
 )
+from .documents import session_documents_issue
 from .sessions import _step
 
 # The dossier's status for each outcome that judges the units.
@@ -480,4 +481,6 @@ def session_close(*, session: JurySession, actor) -> JurySession:
             decision.final_at = now
             decision.save(update_fields=["final_at"])
         moved.agenda.update(active=False)
+        # Numbered and coded now, in this transaction; their PDFs are queued once it commits.
+        session_documents_issue(session=moved, decided_on=decided_on)
     return moved

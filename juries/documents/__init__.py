@@ -1,0 +1,2 @@
+"""What a final decision produces: certificates, attestations of partial validation, and the
+minutes of each closed session (models, numbering, public codes, snapshots, PDFs)."""

@@ -1,0 +1,136 @@
+"""Producing the PDFs: the work of the Celery tasks, idempotent and safe to run twice at once.
+
+Each run locks the document's row: a second run (a retry, the sweep, a redelivered message)
+waits, then finds the document ready and does nothing. A failure is recorded on the document
+and raised again so that Celery retries with backoff; the periodic sweep re-queues whatever
+is left pending or failed (broker down when it was queued, worker killed mid-task).
+"""
+
+import datetime
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from cqp.lifecycle import apply_transition
+
+from ..documents import rendering
+from ..lifecycles import CERTIFICATE_LIFECYCLE
+from ..models import Certificate, DocumentStatus, JuryMinutes
+
+logger = logging.getLogger(__name__)
+
+TO_PRODUCE = (DocumentStatus.PENDING, DocumentStatus.FAILED)
+# The sweep leaves alone what was queued this recently (its task is probably on its way), and
+# what failed this many times (staff see the error and produce it again from the admin).
+SWEEP_GRACE = datetime.timedelta(minutes=5)
+MAX_ATTEMPTS = 20
+
+
+def queue(document) -> None:
+    """Queue the document's task; a broker that cannot be reached leaves it for the sweep."""
+    from ..tasks import produce_certificate_task, produce_minutes_task
+
+    task = produce_certificate_task if isinstance(document, Certificate) else produce_minutes_task
+    try:
+        task.delay(document.pk)
+    except Exception:  # broker down (or, eager, the rendering failed): the sweep tries again
+        logger.exception(
+            "%s %s not queued: left for the sweep", type(document).__name__, document.pk
+        )
+
+
+def _store(document, content: bytes) -> str:
+    """Save the new PDF; the previous one (produced again) is deleted once committed."""
+    old_name = document.pdf.name
+    document.pdf.save(document.file_name, ContentFile(content), save=False)
+    new_name = document.pdf.name
+    storage = document.pdf.storage
+    if old_name and old_name != new_name:
+        transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+    return new_name
+
+
+def _produce(model, pk: int, render, finish) -> bool:
+    """Lock, render, store and mark ready; False when there is nothing to do."""
+    try:
+        with transaction.atomic():
+            document = model.objects.select_for_update().get(pk=pk)
+            if document.status not in TO_PRODUCE:
+                return False  # ready (a second run) or revoked: nothing to produce
+            content = render(document)
+            new_name = _store(document, content)
+            try:  # a failure from here on must not leave the new file behind
+                document.attempts += 1
+                document.last_error = ""
+                document.produced_at = timezone.now()
+                finish(document)
+            except Exception:
+                document.pdf.storage.delete(new_name)
+                raise
+    except model.DoesNotExist:
+        return False
+    except Exception as error:
+        _record_failure(model, pk, error)
+        raise
+    return True
+
+
+def _record_failure(model, pk: int, error: Exception) -> None:
+    with transaction.atomic():
+        document = model.objects.select_for_update().filter(pk=pk).first()
+        if document is None or document.status not in TO_PRODUCE:
+            return
+        document.attempts += 1
+        document.last_error = f"{type(error).__name__}: {error}"[:2000]
+        fields = ["attempts", "last_error"]
+        if isinstance(document, Certificate):
+            document.save(update_fields=fields)
+            if document.status != DocumentStatus.FAILED:
+                apply_transition(CERTIFICATE_LIFECYCLE, document, "fail", actor=None)
+        else:
+            document.status = DocumentStatus.FAILED
+            document.save(update_fields=[*fields, "status"])
+
+
+def certificate_produce(certificate_id: int) -> bool:
+    """Render and store a certificate's or attestation's PDF (idempotent)."""
+
+    def finish(certificate):
+        certificate.save(update_fields=["pdf", "attempts", "last_error", "produced_at"])
+        apply_transition(CERTIFICATE_LIFECYCLE, certificate, "produce", actor=None)
+
+    return _produce(Certificate, certificate_id, rendering.certificate_pdf, finish)
+
+
+def minutes_produce(minutes_id: int) -> bool:
+    """Render and store a session's minutes (idempotent)."""
+
+    def finish(minutes):
+        minutes.status = DocumentStatus.READY
+        minutes.save(update_fields=["pdf", "attempts", "last_error", "produced_at", "status"])
+
+    return _produce(JuryMinutes, minutes_id, rendering.minutes_pdf, finish)
+
+
+def documents_left_pending(now: datetime.datetime | None = None) -> list:
+    """Documents pending or failed, queued before the grace period: the sweep queues them."""
+    before = (now or timezone.now()) - SWEEP_GRACE
+    left = []
+    for model in (Certificate, JuryMinutes):
+        left += list(
+            model.objects.filter(
+                status__in=TO_PRODUCE, queued_at__lt=before, attempts__lt=MAX_ATTEMPTS
+            )
+        )
+    return left
+
+
+def sweep(now: datetime.datetime | None = None) -> int:
+    """Queue again every document left pending; returns how many."""
+    documents = documents_left_pending(now)
+    for document in documents:
+        type(document).objects.filter(pk=document.pk).update(queued_at=timezone.now())
+        queue(document)
+    return len(documents)
