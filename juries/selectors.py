@@ -1,12 +1,13 @@
 """Reads for the jury's pages; query counts do not grow with the agenda or the units."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from candidates.models import ConflictOfInterest, Dossier, DossierEvent, UnitAssessment
 from cqp.queries import count_subquery
 
 from .models import (
     AgendaItem,
+    DecisionUnit,
     JuryDecision,
     JuryMember,
     JurySession,
@@ -45,6 +46,26 @@ def sits_on_a_jury(user) -> bool:
 def _jury_decided():
     """The jury's own decision on the agenda item `OuterRef("pk")` (corrections aside)."""
     return JuryDecision.objects.filter(item=OuterRef("pk"), corrects__isnull=True)
+
+
+def _current_decision():
+    """The decisions on the agenda item `OuterRef("pk")`, latest first: the first is the
+    current one (the last correction, if any)."""
+    return JuryDecision.objects.filter(item=OuterRef("pk")).order_by("-decided_at", "-id")
+
+
+def _with_current_decision(items: QuerySet[AgendaItem]) -> QuerySet[AgendaItem]:
+    """`items` annotated with their current decision: `decision_outcome`, `decision_final`
+    and `decision_corrected` (branch staff corrected the jury's decision: corrections come
+    after it, so the current decision is then the last correction)."""
+    current = _current_decision()
+    return items.annotate(
+        decision_outcome=Subquery(current.values("outcome")[:1]),
+        decision_final=Subquery(current.values("final_at")[:1]),
+        decision_corrected=Exists(
+            JuryDecision.objects.filter(item=OuterRef("pk"), corrects__isnull=False)
+        ),
+    )
 
 
 def member_seats(user) -> list[JuryMember]:
@@ -97,7 +118,7 @@ def agenda_for_member(session: JurySession, seat: JuryMember) -> list[AgendaItem
     `vote_state` (VOTED, TO_VOTE, CONFLICT, EVALUATED or NO_VOTE for the member),
     `votes_count`, and the current decision (`decision_outcome`, `decision_label`,
     `decision_final`)."""
-    current = JuryDecision.objects.filter(item=OuterRef("pk")).order_by("-decided_at", "-id")
+    current = _current_decision()
     items = list(
         session_agenda(session)
         .select_related("dossier__candidate", "dossier__cqp")
@@ -212,3 +233,91 @@ def evaluator_handover(dossier: Dossier) -> DossierEvent | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+# --- branch staff: what each session decided --------------------------------------------------
+
+
+def _labelled(items: list[AgendaItem]) -> list[AgendaItem]:
+    for item in items:
+        outcome = item.decision_outcome
+        item.decision_label = Outcome(outcome).label if outcome else ""
+    return items
+
+
+def staff_agenda(session: JurySession) -> list[AgendaItem]:
+    """The dossiers the session deliberates on (`session_agenda`: decided ones once closed)
+    in order, in one query, each with the candidate and CQP, `votes_count` and the current
+    decision (`decision_outcome`, `decision_label`, `decision_final`, `decision_corrected`)."""
+    items = _with_current_decision(
+        session_agenda(session)
+        .select_related("dossier__candidate", "dossier__cqp")
+        .annotate(votes_count=count_subquery(Vote.objects.filter(item=OuterRef("pk")), "item"))
+        .order_by("order", "id")
+    )
+    return _labelled(list(items))
+
+
+def session_item(session: JurySession, item_id: int) -> AgendaItem | None:
+    """The agenda item `item_id` of `session` (decided, removed or still to decide) with its
+    dossier, candidate, CQP and version, or None (another session's item is not found)."""
+    item = (
+        session.agenda.select_related("dossier__candidate", "dossier__cqp", "dossier__referentiel")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is not None:
+        item.session = session
+    return item
+
+
+def item_votes(item: AgendaItem) -> list[Vote]:
+    """The votes cast on the dossier with `validate_by_unit` (two queries)."""
+    votes = list(Vote.objects.filter(item=item).prefetch_related("units"))
+    for vote in votes:
+        vote.validate_by_unit = {line.unit_id: line.validate for line in vote.units.all()}
+    return votes
+
+
+def item_conflicts(item: AgendaItem) -> list[ConflictOfInterest]:
+    """The conflicts of interest declared on the dossier, with who declared them."""
+    return list(
+        ConflictOfInterest.objects.filter(dossier_id=item.dossier_id)
+        .select_related("person")
+        .order_by("declared_at", "id")
+    )
+
+
+def item_decisions(item: AgendaItem) -> list[JuryDecision]:
+    """Every decision on the dossier, oldest first: the jury's, then each correction (two
+    queries). Each carries `validated_units`, `rejected_units` (in the units' order) and
+    `superseded_by` (the correction of it, or None); `corrects` is read from the list."""
+    lines = DecisionUnit.objects.select_related("unit").order_by("unit__order", "unit_id")
+    decisions = list(
+        JuryDecision.objects.filter(item=item)
+        .select_related("decided_by")
+        .prefetch_related(Prefetch("units", queryset=lines))
+        .order_by("decided_at", "id")
+    )
+    by_id = {decision.pk: decision for decision in decisions}
+    for decision in decisions:
+        decision.superseded_by = None
+    for decision in decisions:
+        decision.validated_units = [line.unit for line in decision.units.all() if line.validated]
+        decision.rejected_units = [line.unit for line in decision.units.all() if not line.validated]
+        corrected = by_id.get(decision.corrects_id)
+        if corrected is not None:
+            decision.corrects = corrected  # from the list: no query
+            corrected.superseded_by = decision
+    return decisions
+
+
+def dossier_jury_items(dossier: Dossier) -> list[AgendaItem]:
+    """Every session the dossier went to (its agenda items, the earliest session first), in
+    one query, each with its session and current decision (as `staff_agenda`)."""
+    items = _with_current_decision(
+        AgendaItem.objects.filter(dossier=dossier)
+        .select_related("session")
+        .order_by("session__starts_at", "id")
+    )
+    return _labelled(list(items))

@@ -55,6 +55,17 @@ class EvaluatorFollowUpFilter(admin.SimpleListFilter):
         return queryset.filter(evaluator_due_on__range=(today, today + datetime.timedelta(days=7)))
 
 
+def jury_items(dossier: Dossier) -> list:
+    """The sessions the dossier went to, each with its current decision there (one query).
+
+    The juries app sits above this one (it moves dossiers through our services): it is read
+    here at call time, never imported with this module, so that candidates loads on its own.
+    """
+    from juries.selectors import dossier_jury_items
+
+    return dossier_jury_items(dossier)
+
+
 @admin.register(Dossier)
 class DossierAdmin(BranchScopedAdmin):
     branch_path = "cqp__branch"
@@ -126,6 +137,13 @@ class DossierAdmin(BranchScopedAdmin):
             .get_queryset(request)
             .select_related("candidate__user", "cqp__branch", "referentiel__cqp", "evaluator")
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        """Read once per request (the dossier page asks twice: for its context and its form)."""
+        cache = request.__dict__.setdefault("_cqp_dossiers", {})
+        if (object_id, from_field) not in cache:
+            cache[object_id, from_field] = super().get_object(request, object_id, from_field)
+        return cache[object_id, from_field]
 
     # --- rights: looked at, never edited; staff act through the lifecycle actions -----------
 
@@ -252,6 +270,7 @@ class DossierAdmin(BranchScopedAdmin):
             extra_context["dossier_actions"] = actions
             extra_context["evaluation"] = evaluation_sections(dossier)
             extra_context["awaiting_evaluator"] = awaiting_evaluator(dossier)
+            extra_context["jury_items"] = jury_items(dossier)
             extra_context["reassign_url"] = next(
                 (a["url"] for a in actions if a["action"] == "reassign_evaluator"), None
             )

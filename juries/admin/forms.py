@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy
 
-from ..models import JuryMember
+from ..models import JUDGING_OUTCOMES, JuryMember, Outcome
 
 
 class SessionForm(forms.Form):
@@ -142,3 +142,43 @@ class CommentForm(forms.Form):
         if label:
             field.label = label
         field.help_text = help_text
+
+
+class DecisionCorrectForm(forms.Form):
+    """Correct a final decision: the outcome, the units it validates, and why.
+
+    The service checks that the units agree with the outcome; `decision` is the decision the
+    page showed, so that a second submission (or another tab) does not correct it twice.
+    """
+
+    decision = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Corrected decision"),
+        choices=[(o.value, o.label) for o in Outcome if o in JUDGING_OUTCOMES],
+        widget=forms.RadioSelect,
+    )
+    units = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Units validated"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Certified: every required unit; partially validated: some of them; not "
+            "validated: none."
+        ),
+    )
+    motivation = forms.CharField(
+        label=gettext_lazy("Reasons for the correction"),
+        widget=forms.Textarea({"rows": 4}),
+        help_text=gettext_lazy(
+            "Kept with the decision and in the dossier's history, which the candidate sees."
+        ),
+        error_messages={"required": gettext_lazy("Give the reasons for correcting the decision.")},
+    )
+
+    def __init__(self, *args, units, decision, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].choices = [(unit.pk, f"{unit.code} — {unit.title}") for unit in units]
+        self.initial.setdefault("decision", decision.pk)
+        self.initial.setdefault("outcome", decision.outcome)
+        self.initial.setdefault("units", sorted(decision.validated_ids))

@@ -18,10 +18,15 @@ from certifications.admin.history import EventInline, person
 from certifications.admin.scoping import BranchScopedAdmin
 from cqp.queries import count_subquery
 
-from .. import services
+from .. import selectors, services
 from ..lifecycles import SESSION_LIFECYCLE
-from ..models import AgendaItem, JuryMember, JurySession, JurySessionEvent
+from ..models import AgendaItem, JuryDecision, JuryMember, JurySession, JurySessionEvent
+from ..models import SessionStatus as S
+from .decisions import DecisionPagesMixin
 from .pages import STAFF_ACTIONS, SessionPagesMixin
+
+# Statuses whose agenda shows the votes and decisions (and links to each dossier's record).
+DELIBERATED_STATUSES = frozenset({S.DELIBERATING, S.CLOSED})
 
 
 class SessionCqpFilter(admin.RelatedOnlyFieldListFilter):
@@ -43,7 +48,7 @@ def _count(model, **filters):
 
 
 @admin.register(JurySession)
-class JurySessionAdmin(SessionPagesMixin, BranchScopedAdmin):
+class JurySessionAdmin(DecisionPagesMixin, SessionPagesMixin, BranchScopedAdmin):
     list_display = [
         "when",
         "branch",
@@ -88,7 +93,20 @@ class JurySessionAdmin(SessionPagesMixin, BranchScopedAdmin):
             .prefetch_related("cqps")
             .annotate(
                 _member_count=_count(JuryMember),
-                _agenda_count=_count(AgendaItem, active=True),
+                # Closing takes every dossier off the agenda: a closed session counts those
+                # it decided (as `selectors.session_agenda` lists them).
+                _agenda_count=Case(
+                    When(
+                        status=S.CLOSED,
+                        then=count_subquery(
+                            JuryDecision.objects.filter(
+                                item__session=OuterRef("pk"), corrects__isnull=True
+                            ),
+                            "item__session",
+                        ),
+                    ),
+                    default=_count(AgendaItem, active=True),
+                ),
             )
         )
 
@@ -175,11 +193,9 @@ class JurySessionAdmin(SessionPagesMixin, BranchScopedAdmin):
             session.members.select_related("user"),
             key=lambda m: (not m.is_president, colleges.index(m.college), m.pk),
         )
-        items = list(
-            session.agenda.filter(active=True)
-            .select_related("dossier__candidate", "dossier__cqp")
-            .order_by("order", "id")
-        )
+        # The dossiers deliberated on: on the agenda, or decided once the session closed.
+        items = selectors.staff_agenda(session)
+        deliberated = session.status in DELIBERATED_STATUSES
         problems, problems_title = [], ""
         if SESSION_LIFECYCLE.can(session.status, "convene"):
             problems = services.convene_problems(session)
@@ -200,6 +216,7 @@ class JurySessionAdmin(SessionPagesMixin, BranchScopedAdmin):
                 (item, self._url("agenda_remove", session, item.pk) if change_agenda else None)
                 for item in items
             ],
+            "deliberated": deliberated,  # the agenda shows votes, decisions, records
             "problems": problems,
             "problems_title": problems_title,
             "member_add_url": self._url("member_add", session) if change_members else None,
