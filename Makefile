@@ -25,13 +25,14 @@ TEST_DATABASE_URL := sqlite:///$(CURDIR)/db.sqlite3
 endif
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=
 
-.PHONY: help install run test test-postgres test-browser lint format worker beat messages clean
+.PHONY: help install run test test-postgres test-browser test-browser-worker lint format worker beat messages clean
 
 help:
 	@echo "make run            install, migrate, load the demo data, serve on http://127.0.0.1:8000"
 	@echo "make test           the whole suite on SQLite (celery_worker tests excepted: see README)"
 	@echo "make test-postgres  the suite on PostgreSQL with Redis and a real Celery worker"
 	@echo "make test-browser   the browser tests only (Playwright + /usr/bin/chromium)"
+	@echo "make test-browser-worker  browser tests with a real Celery worker (PostgreSQL, Redis)"
 	@echo "make lint           ruff check, ruff format --check, missing migrations"
 	@echo "make format         ruff format and ruff check --fix"
 	@echo "make worker / beat  a Celery worker / scheduler (needs CELERY_BROKER_URL)"
@@ -65,7 +66,12 @@ test-postgres: $(STAMP)
 	  $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
-	$(TEST_ENV) $(BIN)/pytest -m browser $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -m "browser and not celery_worker" $(PYTEST_ARGS)
+
+# Browser journeys whose tasks go through Redis to a real Celery worker (PostgreSQL).
+test-browser-worker: $(STAMP)
+	DATABASE_URL=$(POSTGRES_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+	  $(BIN)/pytest -m "browser and celery_worker" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

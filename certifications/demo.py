@@ -39,8 +39,8 @@ BRANCHES = [
         "cpnef_name": "CPNEFP de la branche de l'immobilier",
         "address": "Commission paritaire permanente de négociation et d'interprétation (COPI)\n"
         "Paris",
-        "signatory_name": "Présidence de la CPNEFP",
-        "signatory_title": "Président de la CPNEFP de l'immobilier",
+        "signatory_name": "Catherine Aubert",
+        "signatory_title": "Présidente de la CPNEFP de l'immobilier",
     },
     {
         "slug": "cdna",
@@ -49,8 +49,8 @@ BRANCHES = [
         "idcc": ["1517"],
         "cpnef_name": "CPNEFP du commerce de détail non alimentaire (CDNA)",
         "address": "Paris",
-        "signatory_name": "Présidence de la CPNEFP",
-        "signatory_title": "Présidente de la CPNEFP CDNA",
+        "signatory_name": "Marc Lemoine",
+        "signatory_title": "Président de la CPNEFP CDNA",
     },
     {
         "slug": "veterinaires",
@@ -59,8 +59,8 @@ BRANCHES = [
         "idcc": ["1875"],
         "cpnef_name": "CPNE-FP des cabinets et cliniques vétérinaires",
         "address": "Paris",
-        "signatory_name": "Présidence de la CPNE-FP",
-        "signatory_title": "Président de la CPNE-FP vétérinaire",
+        "signatory_name": "Hélène Garnier",
+        "signatory_title": "Présidente de la CPNE-FP vétérinaire",
     },
 ]
 

@@ -194,4 +194,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each rendering step at INFO: only its warnings are worth reading.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

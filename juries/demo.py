@@ -4,8 +4,10 @@
   dossiers on its agenda: the members see it, the president can open its deliberation.
   `candidat.jury` stays ready for the jury, off any agenda, for branch staff to add.
 - A session held three weeks ago and closed: the members voted (one tie, broken by the
-  president), the president recorded a certification, a partial validation and a refusal,
-  and closing made them final: the candidates see their result and acquired units.
+  president), the president recorded two certifications, a partial validation and a refusal,
+  and closing made them final: the candidates see their result and acquired units. Closing
+  issued a certificate, an attestation of partial validation, another certificate (revoked
+  since by branch staff, for fraud) and the minutes, all produced (`demo_documents`).
 
 Idempotent: a juror or candidate already there is left as is, and a session is built only if
 none has its first candidate's dossier on its agenda. Every step goes through the services
@@ -49,6 +51,7 @@ from certifications.demo import DEMO_PASSWORD
 from certifications.models import BranchMembership, Cqp
 
 from . import services
+from .demo_documents import REVOKED_EMAIL, seed_documents
 from .models import JuryMember, JurySession, Outcome
 
 S = DossierStatus
@@ -270,6 +273,32 @@ CLOSED_CANDIDATES = [
             ),
         ),
     ),
+    DemoCandidate(
+        REVOKED_EMAIL,
+        "Franck",
+        "Dumont",
+        "1979-05-14",
+        "Saint-Étienne",
+        "employee",
+        S.READY_FOR_JURY,
+        Story(
+            positioning=Positioning(
+                Pathway.VAE,
+                "Se présente comme négociateur depuis huit ans dans deux agences de la Loire, "
+                "attestations d'employeur à l'appui : recevable en VAE sur les trois blocs.",
+                (
+                    (R.ACQUIRED, "Mandats et estimations décrits avec aisance.", None),
+                    (R.ACQUIRED, "Visites et découverte client détaillées.", None),
+                    (R.ACQUIRED, "Offres d'achat et compromis présentés.", None),
+                ),
+            ),
+            assessments=(
+                Assessment("BLOC1", M.PORTFOLIO, VALIDATED),
+                Assessment("BLOC2", M.INTERVIEW, VALIDATED),
+                Assessment("BLOC3", M.INTERVIEW, VALIDATED),
+            ),
+        ),
+    ),
 ]
 
 
@@ -347,6 +376,13 @@ DELIBERATIONS = [
         "découverte des besoins de l'acquéreur reste à acquérir et l'offre d'achat n'est pas "
         "maîtrisée. Le jury recommande un parcours de formation avant une nouvelle candidature.",
     ),
+    # Certified unanimously; the certificate is revoked afterwards (`demo_documents`).
+    Deliberation(
+        REVOKED_EMAIL,
+        {juror.email: Ballot(Outcome.CERTIFIED, ALL_UNITS) for juror in JURORS},
+        Outcome.CERTIFIED,
+        ALL_UNITS,
+    ),
 ]
 
 
@@ -355,10 +391,12 @@ class JuryReport:
     users: list[tuple[str, str]] = field(default_factory=list)
     candidates: list[tuple[str, str]] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
 
 
 def seed_juries() -> JuryReport:
-    """Create the jurors, the sessions' candidates and the two sessions.
+    """Create the jurors, the sessions' candidates, the two sessions and the closed one's
+    documents (the report lists their verification codes).
 
     Their e-mails go to a memory backend (they are sent once the transaction commits, hence
     the override around it): a demo does not flood the console or anyone's inbox.
@@ -411,6 +449,7 @@ def _seed_juries() -> JuryReport:
         cqp, closed, jurors=jurors, staff=staff
     )
     report.sessions.append(_describe_session(session))
+    report.documents = seed_documents(session, staff=staff)
 
     for spec in CONVENED_CANDIDATES + CLOSED_CANDIDATES:
         dossier = Dossier.objects.get(candidate__user__email=spec.email)
@@ -493,6 +532,11 @@ def _closed_session(cqp, dossiers, *, jurors, staff) -> JurySession:
     _seat_jury(session, jurors, staff=staff)
     items = services.agenda_add(session=session, dossiers_to_add=dossiers, actor=staff)
     session = services.session_convene(session=session, actor=staff)
+    # The only write outside the services, a demo's date: the session took place three weeks
+    # ago (the services plan sessions in the future and hold them at their date). Dated back
+    # before the deliberation, so that the documents closing issues print the jury's date.
+    JurySession.objects.filter(pk=session.pk).update(starts_at=_at(-21, 14))
+    session.refresh_from_db()
     president = jurors[PRESIDENT]
     session = services.session_open_deliberation(
         session=session,
@@ -518,12 +562,7 @@ def _closed_session(cqp, dossiers, *, jurors, staff) -> JurySession:
             motivation=deliberation.motivation,
             actor=president,
         )
-    session = services.session_close(session=session, actor=president)
-    # The only write outside the services, a demo's date: the session took place three weeks
-    # ago (the services plan sessions in the future and hold them at their date).
-    JurySession.objects.filter(pk=session.pk).update(starts_at=_at(-21, 14))
-    session.refresh_from_db()
-    return session
+    return services.session_close(session=session, actor=president)
 
 
 def _describe_session(session: JurySession) -> str:

@@ -1,5 +1,5 @@
 """seed_demo: real branches, CQPs, candidates in every state, jury sessions convened and
-closed; a second run changes nothing."""
+closed, the closed session's documents produced (one revoked); a second run changes nothing."""
 
 import datetime
 from io import StringIO
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from PIL import Image
 
 from candidates import services
 from candidates.demo import CANDIDATES
@@ -40,11 +41,17 @@ from cqp.models import OutgoingEmail, User
 from cqp.validators import siret_is_valid
 from juries import services as juries
 from juries.demo import CLOSED_CANDIDATES, CONVENED_CANDIDATES, JURORS, PLACE
+from juries.demo_documents import REVOKED_EMAIL
 from juries.models import (
     AgendaItem,
+    Certificate,
+    CertificateCounter,
+    CertificateEvent,
     DecisionUnit,
+    DocumentStatus,
     JuryDecision,
     JuryMember,
+    JuryMinutes,
     JurySession,
     JurySessionEvent,
     Outcome,
@@ -80,6 +87,10 @@ COUNTED = (
     UnitVote,
     JuryDecision,
     DecisionUnit,
+    Certificate,
+    CertificateEvent,
+    CertificateCounter,
+    JuryMinutes,
     OutgoingEmail,
 )
 # The candidates of candidates.demo, one per state (the juries' demo adds its own).
@@ -263,13 +274,14 @@ def test_a_closed_session_decided_a_certification_a_partial_validation_and_a_ref
         "record_decision",
         "close",
     }
-    certified, partial, refused = (_dossier(spec.email) for spec in CLOSED_CANDIDATES)
+    certified, partial, refused, revoked = (_dossier(spec.email) for spec in CLOSED_CANDIDATES)
     decisions = {
         d.item.dossier_id: d
         for d in JuryDecision.objects.filter(item__session=session).select_related("item")
     }
-    assert len(decisions) == 3 and all(d.is_final for d in decisions.values())
+    assert len(decisions) == 4 and all(d.is_final for d in decisions.values())
     assert decisions[certified.pk].outcome == Outcome.CERTIFIED
+    assert decisions[revoked.pk].outcome == Outcome.CERTIFIED
     assert decisions[partial.pk].outcome == Outcome.PARTIALLY_VALIDATED
     assert decisions[refused.pk].outcome == Outcome.NOT_VALIDATED
     assert decisions[partial.pk].motivation and decisions[refused.pk].motivation
@@ -279,7 +291,7 @@ def test_a_closed_session_decided_a_certification_a_partial_validation_and_a_ref
         S.NOT_VALIDATED,
     )
     # Every member voted on every dossier; the acquired units follow the decisions.
-    assert Vote.objects.filter(item__session=session).count() == 3 * len(JURORS)
+    assert Vote.objects.filter(item__session=session).count() == 4 * len(JURORS)
 
     def acquired(dossier):
         return set(
@@ -299,3 +311,89 @@ def test_the_president_broke_a_tie_on_the_partial_validation(seeded):
     votes = UnitVote.objects.filter(vote__item=item, unit__code="BLOC2")
     assert votes.filter(validate=True).count() == votes.filter(validate=False).count() == 2
     assert DecisionUnit.objects.get(decision__item=item, unit__code="BLOC2").validated
+
+
+def _documents():
+    """The closed session's certificates by holder's e-mail, and its minutes."""
+    session = JurySession.objects.get(status=SessionStatus.CLOSED)
+    certificates = Certificate.objects.filter(decision__item__session=session).select_related(
+        "dossier__candidate__user"
+    )
+    return {c.dossier.candidate.user.email: c for c in certificates}, session.minutes
+
+
+def _has_pdf(document):
+    return bool(document.pdf) and document.pdf.storage.exists(document.pdf.name)
+
+
+@pytest.mark.django_db
+def test_the_closed_session_produced_its_documents_and_one_certificate_is_revoked(seeded, client):
+    certified, partial, _refused, _revoked = (spec.email for spec in CLOSED_CANDIDATES)
+    certificates, minutes = _documents()
+    assert set(certificates) == {certified, partial, REVOKED_EMAIL}  # a refusal yields none
+    certificate, attestation, revoked = (
+        certificates[e] for e in (certified, partial, REVOKED_EMAIL)
+    )
+
+    assert (certificate.kind, certificate.status) == (
+        Certificate.Kind.CERTIFICATE,
+        DocumentStatus.READY,
+    )
+    assert (attestation.kind, attestation.status) == (
+        Certificate.Kind.PARTIAL_ATTESTATION,
+        DocumentStatus.READY,
+    )
+    assert [u["code"] for u in attestation.snapshot["units_remaining"]] == ["BLOC3"]
+    # Revoked by the branch's staff, with its reason, after its PDF was produced.
+    assert (revoked.kind, revoked.status) == (Certificate.Kind.CERTIFICATE, DocumentStatus.REVOKED)
+    assert revoked.revoked_reason.startswith("Fraude établie au livret de VAE")
+    assert revoked.revoked_by.email == "staff.immo@demo.cqp.fr" and revoked.revoked_at
+    assert list(revoked.events.values_list("action", flat=True)) == ["produce", "revoke"]
+    assert all(_has_pdf(c) for c in (certificate, attestation, revoked))
+    assert minutes.status == DocumentStatus.READY and _has_pdf(minutes)
+    # Numbered in a row in the branch's series; the certificates print the jury's date.
+    assert sorted(c.number for c in certificates.values()) == [
+        f"IMMO-{certificate.year}-00000{n}" for n in (1, 2, 3)
+    ]
+    session = JurySession.objects.get(status=SessionStatus.CLOSED)
+    assert (
+        certificate.snapshot["jury_date"]
+        == timezone.localtime(session.starts_at).date().isoformat()
+    )
+
+    # The output gives each code and its verification link; the revoked one says why.
+    for document in (certificate, attestation, revoked):
+        line = next(line for line in seeded.splitlines() if document.number in line)
+        assert document.display_code in line and f"/verify/{document.public_code}/" in line
+    answer = client.get(f"/verify/{revoked.public_code}.json").json()
+    assert answer["status"] == "revoked" and answer["revoked_reason"] == revoked.revoked_reason
+    assert client.get(f"/verify/{certificate.public_code}.json").json()["status"] == "valid"
+
+
+@pytest.mark.django_db
+def test_the_demo_branch_signs_its_documents_with_a_logo(seeded):
+    branch = Branch.objects.get(slug="immobilier")
+    assert branch.signatory_name and branch.signatory_title
+    assert branch.logo.size < 20_000
+    with branch.logo.open("rb") as handle, Image.open(handle) as logo:
+        assert logo.format == "PNG" and logo.width > 2 * logo.height
+
+
+@pytest.mark.django_db
+def test_seeding_again_issues_no_new_number_and_keeps_the_codes(seeded):
+    def state():
+        certificates, minutes = _documents()
+        return (
+            {e: (c.number, c.public_code, c.status, c.pdf.name) for e, c in certificates.items()},
+            (minutes.status, minutes.pdf.name),
+            list(CertificateCounter.objects.values_list("year", "last")),
+            Branch.objects.get(slug="immobilier").logo.name,
+        )
+
+    before = state()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert state() == before
+    for number, code, _status, _pdf in before[0].values():
+        assert number in out.getvalue() and f"/verify/{code}/" in out.getvalue()

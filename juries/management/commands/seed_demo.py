@@ -11,7 +11,7 @@ from juries.demo import seed_juries
 class Command(BaseCommand):
     help = (
         "Create the demo branches, CQPs, référentiels, one user per role, candidates in every "
-        "state and the branch's jury sessions (idempotent)."
+        "state, the branch's jury sessions and the closed session's certificates (idempotent)."
     )
 
     def handle(self, *args, **options):
@@ -31,6 +31,13 @@ class Command(BaseCommand):
         self._table(candidates + juries.candidates)
         self.stdout.write(self.style.SUCCESS("Jury sessions:"))
         for line in juries.sessions:
+            self.stdout.write(f"  {line}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Documents of the closed session: type a code at /verify/ or open its link:"
+            )
+        )
+        for line in juries.documents:
             self.stdout.write(f"  {line}")
 
     def _table(self, rows):
