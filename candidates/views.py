@@ -27,6 +27,7 @@ from .forms import (
 )
 from .lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
 from .models import Candidate, DossierDocument, DossierStatus, Pathway
+from .panels import dossier_panels
 from .permissions import (
     candidate_of,
     get_document_for_user,
@@ -152,6 +153,8 @@ class DossierDetailView(LoginRequiredMixin, TemplateView):
             can_withdraw=is_owner and DOSSIER_LIFECYCLE.can(dossier.status, "withdraw"),
             upload_form=DocumentUploadForm() if pieces_editable else None,
             max_upload_bytes=settings.FILE_UPLOAD_MAX_BYTES,
+            # What other apps show on the dossier (the juries: certificates, attestations).
+            panels=dossier_panels(self.request, dossier),
             S=S,
         )
         return context

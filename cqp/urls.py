@@ -8,6 +8,7 @@ from .forms import EmailAuthenticationForm
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
@@ -40,6 +41,7 @@ urlpatterns = [
     path("evaluateur/", include("candidates.evaluator_urls")),
     path("jury/", include("juries.urls")),
     path("verify/", include("juries.verification_urls")),
+    path("documents/", include("juries.document_urls")),
     path("media/", include("certifications.media_urls")),
     path("admin/", admin.site.urls),
 ]

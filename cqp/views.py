@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.views.decorators.cache import never_cache
+from django.urls import reverse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from .roles import spaces_for
@@ -45,3 +47,21 @@ def healthz(request):
         database = "unreachable"
     status = 200 if database == "ok" else 503
     return JsonResponse({"database": database, "broker": _broker_status()}, status=status)
+
+
+# Private spaces and the certificates' verification pages: never crawled (the verification
+# pages also answer noindex, for crawlers that come in through a link).
+NOT_CRAWLED = (
+    "verification:search",
+    "admin:index",
+    "candidates:dossier_list",
+    "evaluators:dossier_list",
+    "juries:session_list",
+)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {reverse(name)}" for name in NOT_CRAWLED)]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -7,8 +7,10 @@ class JuriesConfig(AppConfig):
     verbose_name = _("Juries and certificates")
 
     def ready(self):
+        from candidates.panels import register_dossier_panel
         from cqp.roles import Role, Space, register_space
 
+        from .panels import documents_panel
         from .selectors import sits_on_a_jury
 
         register_space(
@@ -21,3 +23,6 @@ class JuriesConfig(AppConfig):
                 order=30,
             )
         )
+        # The dossier page shows the certificates and attestations (candidates cannot import
+        # the juries).
+        register_dossier_panel(documents_panel)

@@ -1,12 +1,17 @@
 """Who may see a jury session and its dossiers: its members only; one helper per object.
 
 Anyone else gets a 404 (a session's existence is not disclosed), branch staff included: they
-manage sessions in the admin, not through the members' pages.
+manage sessions in the admin, not through the members' pages. The documents decisions yield
+are read by their holder and the branch; the minutes by the branch and the session's jury.
 """
 
 from django.http import Http404
 
-from .models import AgendaItem, JuryMember, JurySession
+from candidates.models import Dossier
+from candidates.permissions import candidate_of
+from certifications.permissions import member_branch_ids
+
+from .models import AgendaItem, Certificate, DocumentStatus, JuryMember, JuryMinutes, JurySession
 from .selectors import MEMBER_VISIBLE_STATUSES, session_agenda
 
 
@@ -45,3 +50,58 @@ def get_item_for_member(user, session_pk: int, item_pk: int) -> AgendaItem:
         raise Http404
     item.session = session
     return item
+
+
+def _is_branch_member(user, branch_id: int) -> bool:
+    """Superuser, or staff or CPNEF member of the branch."""
+    return bool(user.is_superuser) or branch_id in member_branch_ids(user)
+
+
+def _is_holder(user, candidate_id: int) -> bool:
+    candidate = candidate_of(user)
+    return candidate is not None and candidate.pk == candidate_id
+
+
+def may_read_certificates(user, dossier: Dossier) -> bool:
+    """Whether the dossier's certificates and attestations are the user's to read: its
+    candidate, its branch's staff and CPNEF members, superusers (not its evaluator)."""
+    if not user.is_authenticated:
+        return False
+    return _is_holder(user, dossier.candidate_id) or _is_branch_member(user, dossier.cqp.branch_id)
+
+
+def get_certificate_for_user(user, pk: int) -> Certificate:
+    """A certificate or attestation whose PDF the user may download, else 404.
+
+    Its holder downloads it once ready, never once revoked; the branch's staff and CPNEF
+    members and superusers download it ready or revoked (its PDF kept as it was issued).
+    """
+    if not user.is_authenticated:
+        raise Http404
+    certificate = Certificate.objects.select_related("dossier").filter(pk=pk).first()
+    if certificate is None or not certificate.pdf:
+        raise Http404
+    if _is_branch_member(user, certificate.branch_id):
+        readable = (DocumentStatus.READY, DocumentStatus.REVOKED)
+    elif _is_holder(user, certificate.dossier.candidate_id):
+        readable = (DocumentStatus.READY,)
+    else:
+        raise Http404
+    if certificate.status not in readable:
+        raise Http404
+    return certificate
+
+
+def get_minutes_for_user(user, pk: int) -> JuryMinutes:
+    """A session's minutes, once ready, for its branch's staff and CPNEF members,
+    superusers and the members of its jury; else 404."""
+    if not user.is_authenticated:
+        raise Http404
+    minutes = JuryMinutes.objects.select_related("session__branch").filter(pk=pk).first()
+    if minutes is None or not minutes.is_ready:
+        raise Http404
+    if _is_branch_member(user, minutes.session.branch_id):
+        return minutes
+    if JuryMember.objects.filter(session_id=minutes.session_id, user=user).exists():
+        return minutes
+    raise Http404

@@ -15,6 +15,7 @@ from django.views import View
 from cqp.ratelimit import over_limit
 
 from .documents.codes import normalise_code
+from .documents.snapshot import parse_date
 from .documents.verification import certificate_by_code, verification_data
 from .forms import VerificationForm
 
@@ -22,12 +23,17 @@ NOT_INDEXED = {
     "X-Robots-Tag": "noindex, nofollow, noarchive",
     "Cache-Control": "no-store",  # a revocation shows at once, never a stale copy
 }
+RETRY_AFTER = "60"  # seconds: the rate limit's window
 
 
 def _headers(response):
     for name, value in NOT_INDEXED.items():
         response[name] = value
     return response
+
+
+def _to_canonical(code: str):
+    return _headers(HttpResponseRedirect(reverse("verification:certificate", args=[code])))
 
 
 def _too_many(request) -> bool:
@@ -40,8 +46,7 @@ class VerificationSearchView(View):
     def get(self, request):
         form = VerificationForm(request.GET or None)
         if form.is_valid():
-            code = form.cleaned_data["code"]
-            return HttpResponseRedirect(reverse("verification:certificate", args=[code]))
+            return _to_canonical(form.cleaned_data["code"])
         return _headers(render(request, "juries/verification/search.html", {"form": form}))
 
 
@@ -49,20 +54,35 @@ class VerificationView(View):
     """A certificate's public page, or "unknown code" (404)."""
 
     def get(self, request, code):
-        if _too_many(request):
-            response = render(request, "juries/verification/too_many.html", status=429)
-            response["Retry-After"] = "60"
-            return _headers(response)
         normalised = normalise_code(code)
-        if normalised and normalised != code:  # typed by hand: one address per certificate
-            return HttpResponseRedirect(reverse("verification:certificate", args=[normalised]))
+        # Typed by hand (case, dashes): one address per certificate. Redirecting looks
+        # nothing up, so it is not counted against the rate limit.
+        if normalised and normalised != code:
+            return _to_canonical(normalised)
+        if _too_many(request):
+            response = render(
+                request,
+                "juries/verification/too_many.html",
+                {"form": VerificationForm(initial={"code": code})},
+                status=429,
+            )
+            response["Retry-After"] = RETRY_AFTER
+            return _headers(response)
         certificate = certificate_by_code(normalised) if normalised else None
         context = {
             "code": code,
             "certificate": certificate,
-            "data": verification_data(certificate) if certificate else None,
-            "form": VerificationForm(initial={"code": code}),
+            # An unknown code stays in the field, to correct a typo.
+            "form": VerificationForm(initial={} if certificate else {"code": code}),
         }
+        if certificate is not None:
+            data = verification_data(certificate)
+            context.update(
+                data=data,
+                is_attestation=certificate.kind == certificate.Kind.PARTIAL_ATTESTATION,
+                jury_date=parse_date(data["jury_date"]),
+                decided_on=parse_date(data["decided_on"]),
+            )
         status = 200 if certificate else 404
         return _headers(render(request, "juries/verification/result.html", context, status=status))
 
@@ -76,7 +96,7 @@ class VerificationJsonView(View):
                 {"status": "rate_limited", "detail": _("Too many lookups: wait a minute.")},
                 status=429,
             )
-            response["Retry-After"] = "60"
+            response["Retry-After"] = RETRY_AFTER
             return _headers(response)
         normalised = normalise_code(code)
         certificate = certificate_by_code(normalised) if normalised else None

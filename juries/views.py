@@ -18,7 +18,7 @@ from cqp.errors import DomainError
 
 from . import selectors, services
 from .forms import ConflictForm, DecisionForm, OpenDeliberationForm, VoteForm
-from .models import Outcome, SessionStatus, Vote
+from .models import JuryMinutes, Outcome, SessionStatus, Vote
 from .permissions import get_item_for_member, get_session_for_member
 
 S = SessionStatus
@@ -73,6 +73,11 @@ class MemberSessionMixin(LoginRequiredMixin):
         return self.back()
 
 
+def ready_minutes(session) -> JuryMinutes | None:
+    minutes = JuryMinutes.objects.filter(session=session).first()
+    return minutes if minutes is not None and minutes.is_ready else None
+
+
 class SessionDetailView(MemberSessionMixin, TemplateView):
     """The session: details, members by college, the agenda with my votes and the decisions;
     for the president, opening the deliberation then closing the session."""
@@ -103,6 +108,7 @@ class SessionDetailView(MemberSessionMixin, TemplateView):
             rules=services.rules_for(session.branch_id) if can_open else None,
             can_close=can_close,
             close_problems=services.close_problems(session) if can_close else [],
+            minutes=ready_minutes(session) if session.status == S.CLOSED else None,
             S=S,
             VOTED=selectors.VOTED,
             TO_VOTE=selectors.TO_VOTE,

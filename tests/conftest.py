@@ -1,12 +1,21 @@
 """Fixed users per role, in two branches, for every test module."""
 
 import pytest
+from django.core.cache import cache
 
 from certifications.models import BranchMembership
 from tests import factories
 
 STAFF = BranchMembership.BranchRole.STAFF
 CPNEF = BranchMembership.BranchRole.CPNEF
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: no rate-limit counter leaks between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
