@@ -7,9 +7,10 @@ class JuriesConfig(AppConfig):
     verbose_name = _("Juries and certificates")
 
     def ready(self):
-        from candidates.panels import register_dossier_panel
+        from candidates.panels import register_admin_dossier_section, register_dossier_panel
         from cqp.roles import Role, Space, register_space
 
+        from .admin.dossier_section import jury_section
         from .panels import documents_panel
         from .selectors import sits_on_a_jury
 
@@ -26,3 +27,5 @@ class JuriesConfig(AppConfig):
         # The dossier page shows the certificates and attestations (candidates cannot import
         # the juries).
         register_dossier_panel(documents_panel)
+        # And the dossier's admin page its sessions, decisions and documents.
+        register_admin_dossier_section(jury_section)

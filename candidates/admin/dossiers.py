@@ -22,6 +22,7 @@ from cqp.errors import DomainError
 from .. import services
 from ..lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
 from ..models import Dossier, PositioningAssessment
+from ..panels import admin_dossier_sections
 from ..permissions import is_dossier_staff
 from .actions import STAFF_ACTIONS, DossierActionForm, awaiting_evaluator
 from .evaluation import evaluation_sections
@@ -53,17 +54,6 @@ class EvaluatorFollowUpFilter(admin.SimpleListFilter):
         if value == "overdue":
             return queryset.filter(evaluator_due_on__lt=today)
         return queryset.filter(evaluator_due_on__range=(today, today + datetime.timedelta(days=7)))
-
-
-def jury_items(dossier: Dossier) -> list:
-    """The sessions the dossier went to, each with its current decision there (one query).
-
-    The juries app sits above this one (it moves dossiers through our services): it is read
-    here at call time, never imported with this module, so that candidates loads on its own.
-    """
-    from juries.selectors import dossier_jury_items
-
-    return dossier_jury_items(dossier)
 
 
 @admin.register(Dossier)
@@ -270,7 +260,8 @@ class DossierAdmin(BranchScopedAdmin):
             extra_context["dossier_actions"] = actions
             extra_context["evaluation"] = evaluation_sections(dossier)
             extra_context["awaiting_evaluator"] = awaiting_evaluator(dossier)
-            extra_context["jury_items"] = jury_items(dossier)
+            # Sections other apps add (the juries: sessions, decisions, documents).
+            extra_context["app_sections"] = admin_dossier_sections(request, dossier)
             extra_context["reassign_url"] = next(
                 (a["url"] for a in actions if a["action"] == "reassign_evaluator"), None
             )

@@ -62,7 +62,13 @@ class BranchAdmin(BranchScopedAdmin):
         (gettext_lazy("CPNEF"), {"fields": ["cpnef_name", "address"]}),
         (
             gettext_lazy("Certificates"),
-            {"fields": ["logo", "signatory_name", "signatory_title"]},
+            {
+                "fields": ["logo", "signatory_name", "signatory_title"],
+                "description": gettext_lazy(
+                    "Documents already produced keep their logo and signatory: select them in "
+                    "“Certificates and attestations” and choose “Produce the PDFs again”."
+                ),
+            },
         ),
     ]
 

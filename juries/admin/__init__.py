@@ -1,7 +1,8 @@
-"""Admin of jury sessions and quorum rules for branch staff (scoped to their branch).
+"""Admin of jury sessions, quorum rules and the documents sessions yield, for branch staff
+(scoped to their branch).
 
 Sessions are never edited through the form: members, agenda, convocation and cancellation
 are small pages of their own, each calling one service.
 """
 
-from . import rules, sessions  # noqa: F401  (registers the ModelAdmins)
+from . import certificates, rules, sessions  # noqa: F401  (registers the ModelAdmins)

@@ -182,3 +182,20 @@ class DecisionCorrectForm(forms.Form):
         self.initial.setdefault("decision", decision.pk)
         self.initial.setdefault("outcome", decision.outcome)
         self.initial.setdefault("units", sorted(decision.validated_ids))
+
+
+class CertificateRevokeForm(forms.Form):
+    """Revoke a certificate or attestation: the reason is required (the public page shows it)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for revoking"),
+        widget=forms.Textarea({"rows": 4}),
+        help_text=gettext_lazy(
+            "Shown on the public verification page, to anyone who checks the document."
+        ),
+        error_messages={
+            "required": gettext_lazy(
+                "Give the reason for revoking: the verification page shows it."
+            )
+        },
+    )

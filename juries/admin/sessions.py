@@ -1,5 +1,5 @@
 """Jury sessions for branch staff: the list, and the session's page with its members, agenda,
-problems, actions and history.
+problems, actions, documents (once closed) and history.
 
 The session itself is never edited through the admin's form (its date and place are read-only
 once planned); every change is a page of its own (`pages.py`) that calls one service.
@@ -23,6 +23,7 @@ from ..lifecycles import SESSION_LIFECYCLE
 from ..models import AgendaItem, JuryDecision, JuryMember, JurySession, JurySessionEvent
 from ..models import SessionStatus as S
 from .decisions import DecisionPagesMixin
+from .documents import SessionDocumentsMixin
 from .pages import STAFF_ACTIONS, SessionPagesMixin
 
 # Statuses whose agenda shows the votes and decisions (and links to each dossier's record).
@@ -48,7 +49,9 @@ def _count(model, **filters):
 
 
 @admin.register(JurySession)
-class JurySessionAdmin(DecisionPagesMixin, SessionPagesMixin, BranchScopedAdmin):
+class JurySessionAdmin(
+    SessionDocumentsMixin, DecisionPagesMixin, SessionPagesMixin, BranchScopedAdmin
+):
     list_display = [
         "when",
         "branch",
@@ -221,6 +224,7 @@ class JurySessionAdmin(DecisionPagesMixin, SessionPagesMixin, BranchScopedAdmin)
             "problems_title": problems_title,
             "member_add_url": self._url("member_add", session) if change_members else None,
             "agenda_add_url": self._url("agenda_add", session) if change_agenda else None,
+            **self.documents_context(request, session),
         }
 
     def available_actions(self, request, session: JurySession) -> list[dict]:

@@ -308,6 +308,7 @@ def test_the_index_lists_only_the_catalogue_to_branch_members(client, request, r
     juries = {
         reverse("admin:juries_jurysession_changelist"),
         reverse("admin:juries_juryrules_changelist"),
+        reverse("admin:juries_certificate_changelist"),
     }
     assert links == {changelist_url(name) for name in SCOPED} | candidates | juries
     html = client.get(reverse("admin:index")).content.decode()
