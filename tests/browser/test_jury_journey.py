@@ -10,6 +10,12 @@ records a certification, a partial validation (refused without its motivation) a
 cannot close while a dossier is undecided, then closes. Each candidate sees the result and
 their acquired units; the partially validated one opens a new dossier that carries the unit.
 
+Closing yields the documents (tasks run eagerly here; `test_documents_worker_journey` has a
+real worker): staff find the certificate, the attestation and the minutes ready on the
+session's page and download them as one ZIP; Léa and Hugo download theirs from their dossier
+page; a visitor opens the verification address printed on Léa's certificate (valid) and types
+Hugo's code; staff revoke Léa's certificate with a reason, and the page, reloaded, says so.
+
 Only the branch, its people, the open CQP, the accredited evaluator, the dossiers ready for the
 jury and the jury's accounts are made with the ORM or the services; everything after goes
 through pages.
@@ -17,7 +23,11 @@ through pages.
 
 import datetime
 import re
+import zipfile
+from io import BytesIO
+from pathlib import Path
 
+import pypdf
 import pytest
 from django.core import mail
 from django.utils import timezone, translation
@@ -28,7 +38,17 @@ from candidates import services as candidates
 from candidates.lifecycles import step_label
 from candidates.models import AcquiredUnit, CarriedOverUnit, Dossier, DossierStatus
 from certifications import services as catalogue
-from juries.models import AgendaItem, JuryDecision, JuryMember, JurySession, SessionStatus, Vote
+from juries.models import (
+    AgendaItem,
+    Certificate,
+    DocumentStatus,
+    JuryDecision,
+    JuryMember,
+    JuryMinutes,
+    JurySession,
+    SessionStatus,
+    Vote,
+)
 from tests import factories
 from tests.browser.conftest import PageWatch
 from tests.browser.test_catalogue_journey import log_in, submit_admin_form
@@ -45,6 +65,9 @@ PLACE = "Maison de l'immobilier, 12 rue de Rivoli, 75004 Paris"
 CHANGED_VOTE_COMMENT = "Après relecture du livret, BC03 est acquis."
 PARTIAL_MOTIVATION = "BC02 et BC03 : les mises en situation ne montrent pas la maîtrise attendue."
 REFUSAL_MOTIVATION = "Aucune unité n'est démontrée : l'expérience décrite reste trop courte."
+REVOCATION_REASON = "Erreur matérielle : le livret examiné était celui d'une homonyme."
+# Printed under the certificate's QR code: host and page, then the code (ABCDE-FGHJK).
+PRINTED_ADDRESS = re.compile(r"(\S+/verify/)\s*([2-9A-Z]{5}-[2-9A-Z]{5})")
 # The jury: e-mail, first name, last name, college, role.
 JURY = [
     ("claire.martin@example.org", "Claire", "Martin", College.EMPLOYER, Role.PRESIDENT),
@@ -288,7 +311,7 @@ def expect_session_status(page, status):
     expect(page.locator("dl.meta .badge").first).to_have_text(in_french(status.label))
 
 
-def member_logs_in(new_page, base_url, user, session) -> PageWatch:
+def member_logs_in(new_page, base_url, user, session, agenda_size=3) -> PageWatch:
     """A member logs in, lands on their sessions and opens the upcoming one."""
     watch = new_page()
     page = watch.page
@@ -301,7 +324,7 @@ def member_logs_in(new_page, base_url, user, session) -> PageWatch:
     )
     row.locator(f"a[href$='/jury/sessions/{session.pk}/']").click()
     expect(page).to_have_url(session_url(base_url, session))
-    expect(page.locator("main table.agenda tbody tr")).to_have_count(3)
+    expect(page.locator("main table.agenda tbody tr")).to_have_count(agenda_size)
     return watch
 
 
@@ -372,6 +395,17 @@ def president_decides(watch, base_url, item, outcome, ticked, motivation=""):
     return page
 
 
+def president_closes(page, base_url, session):
+    """On the session's page, with every dossier decided: the decisions become final."""
+    closing = page.locator("main section[aria-labelledby=close-title]")
+    closing.locator("form[action$='/close/'] button[type=submit]").click()
+    expect(page.locator(".message--success")).to_have_text(
+        fr("The session is closed: the decisions are final and each candidate is told by e-mail.")
+    )
+    expect(page).to_have_url(session_url(base_url, session))
+    expect_session_status(page, SessionStatus.CLOSED)
+
+
 def expect_decision_recorded(page, base_url, item):
     expect(page).to_have_url(item_url(base_url, item))
     expect(page.locator(".message--success")).to_have_text(
@@ -429,13 +463,183 @@ def candidate_reads_acquired_units(watch, base_url, dossier, acquired):
         expect(row).to_contain_text(fr_when(timezone.now(), "SHORT_DATE_FORMAT"))
 
 
+# --- the documents ------------------------------------------------------------------------------
+
+
+def fr_plural(singular: str, plural: str, count: int) -> str:
+    with translation.override("fr"):
+        return translation.ngettext(singular, plural, count)
+
+
+def documents_ready(ready: int, total: int, revoked: int = 0) -> str:
+    """The count a closed session's "Documents" section shows."""
+    text = fr_plural(
+        "%(ready)s of %(counter)s document ready", "%(ready)s of %(counter)s documents ready", total
+    ) % {"ready": ready, "counter": total}
+    if revoked:
+        text += " — " + fr_plural("%(counter)s revoked", "%(counter)s revoked", revoked) % {
+            "counter": revoked
+        }
+    return text
+
+
+def downloaded(page, link) -> bytes:
+    """Click `link`; the content of the file the browser downloads."""
+    with page.expect_download() as started:
+        link.click()
+    download = started.value
+    assert download.failure() is None
+    return Path(download.path()).read_bytes()
+
+
+def pdf_text(content: bytes) -> str:
+    assert content.startswith(b"%PDF-")
+    reader = pypdf.PdfReader(BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def expect_printed(text: str, certificate, dossier, unit_codes) -> None:
+    """The PDF names its holder, prints its number, the units and the verification address."""
+    candidate = dossier.candidate
+    assert candidate.first_name in text
+    assert candidate.last_name.upper() in text  # printed in capitals
+    assert certificate.number in text
+    for code in unit_codes:
+        assert code in text
+    assert certificate.display_code in text
+
+
+def staff_download_the_session_documents(
+    watch, base_url, session, certificates, minutes, screenshot
+):
+    """The closed session's page: every document ready (the minutes too), one ZIP of them."""
+    page = watch.page
+    page.goto(admin_session_url(base_url, session))
+    section = page.locator("#session-documents")
+    expected = len(certificates) + 1
+    expect(section.locator(".cqp-documents-count")).to_have_text(
+        documents_ready(expected, expected)
+    )
+    rows = section.locator("table tbody tr")
+    expect(rows).to_have_count(len(certificates))
+    for row, certificate in zip(rows.all(), certificates, strict=True):
+        expect(row.locator("th")).to_have_text(certificate.number)
+        expect(row).to_contain_text(certificate.holder_name)
+        expect(row).to_contain_text(in_french(DocumentStatus.READY.label))
+    expect(section.locator(".cqp-facts")).to_contain_text(in_french(DocumentStatus.READY.label))
+    expect(section.get_by_role("link", name=fr("Download the minutes"))).to_have_count(1)
+    watch.screenshot(screenshot)
+    content = downloaded(page, section.get_by_role("link", name=fr("Download all (ZIP)")))
+    with zipfile.ZipFile(BytesIO(content)) as archive:
+        assert archive.testzip() is None
+        assert sorted(archive.namelist()) == sorted(
+            [c.file_name for c in certificates] + [minutes.file_name]
+        )
+        for name in archive.namelist():
+            assert archive.read(name).startswith(b"%PDF-"), name
+
+
+def candidate_downloads_the_document(watch, certificate, dossier, unit_codes) -> str:
+    """The dossier page's documents panel: the document ready, its PDF; the PDF's text."""
+    page = watch.page
+    panel = page.locator("#dossier-documents")
+    expect(panel).not_to_have_attribute("aria-busy", "true")  # nothing left to wait for
+    row = panel.locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(in_french(Certificate.Kind(certificate.kind).label))
+    expect(row).to_contain_text(certificate.number)
+    expect(row.locator(f"a[href$='/verify/{certificate.public_code}/']")).to_have_text(
+        certificate.display_code
+    )
+    link = row.locator(f"a[href$='/documents/certificates/{certificate.pk}.pdf']")
+    text = pdf_text(downloaded(page, link))
+    expect_printed(text, certificate, dossier, unit_codes)
+    return text
+
+
+def printed_address(text: str) -> str:
+    """The verification address the PDF prints (host, page, code), with the live server's
+    scheme, which the PDF leaves out."""
+    found = PRINTED_ADDRESS.search(text)
+    assert found, "the PDF prints no verification address"
+    return "http://" + "".join(found.groups())
+
+
+def visitor_finds_it_valid(watch, base_url, address, certificate, dossier):
+    """The address typed as printed (no trailing slash, a dash) leads to the code's page."""
+    page = watch.page
+    page.goto(address)
+    expect(page).to_have_url(f"{base_url}/verify/{certificate.public_code}/")
+    banner = page.locator(".verification-banner--valid")
+    expect(banner.locator(".verification-banner__status")).to_contain_text(fr("Valid"))
+    expect(banner).to_contain_text(certificate.number)
+    facts = page.locator("main dl.meta")
+    candidate = dossier.candidate
+    expect(facts).to_contain_text(f"{candidate.first_name} {candidate.last_name}")
+    expect(facts).to_contain_text(certificate.display_code)
+    expect(page.locator("meta[name=robots]")).to_have_attribute("content", "noindex, nofollow")
+
+
+def visitor_types_a_code(watch, base_url, certificate, dossier, acquired, remaining):
+    """From a result page, "Verify another code", typed in lower case."""
+    page = watch.page
+    form = page.locator("main form.verification-form")
+    form.locator("input[name=code]").fill(certificate.display_code.lower())
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{base_url}/verify/{certificate.public_code}/")
+    expect(page.locator(".verification-banner--valid")).to_have_count(1)
+    expect(page.locator("main dl.meta")).to_contain_text(dossier.candidate.last_name)
+    held, still = page.locator("main table").all()
+    expect(held.locator("tbody tr")).to_have_count(len(acquired))
+    expect(still.locator("tbody tr")).to_have_count(len(remaining))
+    for table, units in ((held, acquired), (still, remaining)):
+        for unit in units:
+            expect(table).to_contain_text(unit.code)
+
+
+def staff_revoke(watch, base_url, session, certificate, reason):
+    """From the session's documents, the certificate's page, "Revoke": a reason is required."""
+    page = watch.page
+    page.goto(admin_session_url(base_url, session))
+    page.locator("#session-documents tbody th a", has_text=certificate.number).click()
+    change_url = f"{base_url}/admin/juries/certificate/{certificate.pk}/change/"
+    expect(page).to_have_url(change_url)
+    page.locator("ul.cqp-actions a.cqp-action--revoke").click()
+    expect(page).to_have_url(f"{base_url}/admin/juries/certificate/{certificate.pk}/revoke/")
+    submit_admin_form(page)  # without a reason
+    expect(page.locator(".field-reason .errorlist")).to_have_text(
+        fr("Give the reason for revoking: the verification page shows it.")
+    )
+    assert reload(certificate).status == DocumentStatus.READY
+    page.locator("textarea[name=reason]").fill(reason)
+    submit_admin_form(page)
+    expect(page).to_have_url(change_url)
+    expect_admin_success(
+        page,
+        fr("%(number)s is revoked: the verification page says so.")
+        % {"number": certificate.number},
+    )
+    expect(page.locator("ul.cqp-actions a.cqp-action--revoke")).to_have_count(0)
+
+
+def visitor_finds_it_revoked(watch, certificate, reason):
+    page = watch.page
+    page.reload()
+    banner = page.locator(".verification-banner--revoked")
+    expect(banner.locator(".verification-banner__status")).to_contain_text(fr("Revoked"))
+    expect(banner).to_contain_text(certificate.number)
+    expect(banner).to_contain_text(reason)
+    expect(page.locator(".verification-banner--valid")).to_have_count(0)
+
+
 # --- the journey --------------------------------------------------------------------------------
 
 
 def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
-    watched_page, new_page, live_server, branch, staff, open_cqp, units, dossiers, jury
+    watched_page, new_page, live_server, settings, branch, staff, open_cqp, units, dossiers, jury
 ):
     base_url = live_server.url
+    settings.SITE_URL = base_url  # the address the documents print and their QR codes hold
     lea_dossier, hugo_dossier, nina_dossier = dossiers
     bc01, bc02, bc03 = units
     president, paul, sophie, yves = (user for user, _college, _role in jury)
@@ -655,12 +859,7 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
         fr("Decisions recorded: %(decided)s of %(total)s.") % {"decided": 3, "total": 3}
     )
     expect(closing.locator(".notice--warning")).to_have_count(0)
-    closing.locator("form[action$='/close/'] button[type=submit]").click()
-    expect(page.locator(".message--success")).to_have_text(
-        fr("The session is closed: the decisions are final and each candidate is told by e-mail.")
-    )
-    expect(page).to_have_url(session_url(base_url, session))
-    expect_session_status(page, SessionStatus.CLOSED)
+    president_closes(page, base_url, session)
     expect(page.locator("main form")).to_have_count(0)
     expect(page.locator("main")).to_contain_text(
         fr("This session is closed: its decisions are final.")
@@ -681,6 +880,24 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
     expect(paul_page.locator("main")).to_contain_text(fr("The jury's decision"))
     expect(paul_page.locator("main .jury-actions")).to_contain_text(CHANGED_VOTE_COMMENT)
 
+    # Staff find the session's documents ready: Léa's certificate, Hugo's attestation (Nina's
+    # refusal yields none) and the minutes; they download them as one ZIP.
+    lea_certificate = Certificate.objects.get(dossier=lea_dossier)
+    hugo_attestation = Certificate.objects.get(dossier=hugo_dossier)
+    assert (lea_certificate.kind, hugo_attestation.kind) == (
+        Certificate.Kind.CERTIFICATE,
+        Certificate.Kind.PARTIAL_ATTESTATION,
+    )
+    assert not Certificate.objects.filter(dossier=nina_dossier).exists()
+    staff_download_the_session_documents(
+        staff_watch,
+        base_url,
+        session,
+        [lea_certificate, hugo_attestation],
+        JuryMinutes.objects.get(session=session),
+        screenshot="jury-journey-08a-admin-session-documents",
+    )
+
     # 5. The candidates: Léa is certified and holds every unit.
     lea_watch = candidate_opens_the_result(new_page, base_url, lea_dossier, S.CERTIFIED)
     lea_page = lea_watch.page
@@ -690,7 +907,9 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
     expect_units(lea_page, units, acquired=units)
     expect(lea_page.locator("ol.timeline")).to_contain_text(fr_step("certify"))
     expect(lea_page.locator("main")).not_to_contain_text(CHANGED_VOTE_COMMENT)  # no vote shown
-    lea_watch.screenshot("jury-journey-09-candidate-certified")
+    lea_watch.screenshot("jury-journey-09-candidate-certified-with-certificate")
+    every_code = [unit.code for unit in units]
+    lea_pdf = candidate_downloads_the_document(lea_watch, lea_certificate, lea_dossier, every_code)
     candidate_reads_acquired_units(lea_watch, base_url, lea_dossier, units)
 
     # Hugo holds BC01 and reads why the others were not validated.
@@ -699,7 +918,9 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
     expect_units(hugo_page, units, acquired=[bc01])
     timeline = hugo_page.locator("ol.timeline li", has_text=fr_step("validate_partially"))
     expect(timeline).to_contain_text(PARTIAL_MOTIVATION)
-    hugo_watch.screenshot("jury-journey-10-candidate-partially-validated")
+    hugo_watch.screenshot("jury-journey-10-candidate-partially-validated-with-attestation")
+    # The attestation prints BC01, acquired, and BC02 and BC03, still to acquire.
+    candidate_downloads_the_document(hugo_watch, hugo_attestation, hugo_dossier, every_code)
     candidate_reads_acquired_units(hugo_watch, base_url, hugo_dossier, [bc01])
 
     # Nina reads the refusal and its motivation; she holds no unit.
@@ -708,6 +929,7 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
     expect_units(nina_page, units, acquired=[])
     timeline = nina_page.locator("ol.timeline li", has_text=fr_step("not_validate"))
     expect(timeline).to_contain_text(REFUSAL_MOTIVATION)
+    expect(nina_page.locator("#dossier-documents")).to_have_count(0)  # a refusal yields none
     nina_watch.screenshot("jury-journey-11-candidate-not-validated")
     candidate_reads_acquired_units(nina_watch, base_url, nina_dossier, [])
 
@@ -734,7 +956,35 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
         (bc01.pk, held.pk)
     ]
 
-    # 6. What the pages showed is what the database holds.
+    # 6. Anyone Léa shows her certificate to opens the address it prints, without logging in:
+    # valid, in her name. They type Hugo's code too.
+    visitor_watch = new_page()
+    address = printed_address(lea_pdf)
+    assert address.startswith(f"{base_url}/verify/")
+    visitor_finds_it_valid(visitor_watch, base_url, address, lea_certificate, lea_dossier)
+    visitor_watch.screenshot("jury-journey-13-verification-valid")
+    visitor_types_a_code(
+        visitor_watch, base_url, hugo_attestation, hugo_dossier, [bc01], [bc02, bc03]
+    )
+    visitor_watch.page.go_back()
+
+    # Staff revoke Léa's certificate, with its reason: the visitor's page, reloaded, says so,
+    # and so does Léa's dossier page. The session now waits for two documents, not three.
+    staff_revoke(staff_watch, base_url, session, lea_certificate, REVOCATION_REASON)
+    staff_watch.page.goto(admin_session_url(base_url, session))
+    expect(staff_watch.page.locator("#session-documents .cqp-documents-count")).to_have_text(
+        documents_ready(2, 2, revoked=1)
+    )
+    expect(visitor_watch.page).to_have_url(f"{base_url}/verify/{lea_certificate.public_code}/")
+    visitor_finds_it_revoked(visitor_watch, lea_certificate, REVOCATION_REASON)
+    visitor_watch.screenshot("jury-journey-14-verification-revoked")
+    lea_page.goto(f"{base_url}/candidat/dossiers/{lea_dossier.pk}/")
+    revoked = lea_page.locator("#dossier-documents .document-revoked")
+    expect(revoked).to_contain_text(REVOCATION_REASON)
+    expect(lea_page.locator("#dossier-documents a[href$='.pdf']")).to_have_count(0)
+    lea_watch.screenshot("jury-journey-15-candidate-certificate-revoked")
+
+    # 7. What the pages showed is what the database holds.
     assert reload(session).status == SessionStatus.CLOSED
     assert list(session.events.values_list("action", flat=True).order_by("created_at", "id")) == [
         "create",
@@ -767,6 +1017,17 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
         S.PARTIALLY_VALIDATED,
     )
     assert reload(nina_dossier).status == S.NOT_VALIDATED
+    reload(lea_certificate)
+    assert (lea_certificate.status, lea_certificate.revoked_reason) == (
+        DocumentStatus.REVOKED,
+        REVOCATION_REASON,
+    )
+    assert lea_certificate.revoked_by == staff
+    assert list(lea_certificate.events.values_list("action", flat=True).order_by("pk")) == [
+        "produce",
+        "revoke",
+    ]
+    assert reload(hugo_attestation).status == DocumentStatus.READY
     today = timezone.localdate()
     assert sorted(
         AcquiredUnit.objects.values_list("candidate", "unit", "dossier", "acquired_on")
@@ -799,5 +1060,6 @@ def test_a_jury_convenes_votes_and_decides_and_the_candidates_see_their_units(
         lea_watch,
         hugo_watch,
         nina_watch,
+        visitor_watch,
     ):
         watch.assert_clean()
