@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -47,10 +48,15 @@ class LocalURLFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def html_to_pdf(html: str) -> bytes:
+def render_document(html: str) -> Document:
+    """The laid-out pages (tests read the layout from them)."""
     return HTML(
         string=html, base_url=static_root().as_uri() + "/", url_fetcher=LocalURLFetcher()
-    ).write_pdf(font_config=font_config())
+    ).render(font_config=font_config())
+
+
+def html_to_pdf(html: str) -> bytes:
+    return render_document(html).write_pdf()
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
