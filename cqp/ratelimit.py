@@ -1,29 +1,63 @@
-"""A fixed-window counter per client address in the cache: enough to make guessing slow.
+"""A fixed-window counter per client in the cache: enough to make guessing slow.
 
 The cache is per process with the default local-memory backend; configure CACHE_URL
-(e.g. redis://127.0.0.1:6379/1) so that every worker process shares the counters.
+(e.g. redis://127.0.0.1:6379/1) so that every worker process shares the counters. Behind
+reverse proxies, set TRUSTED_PROXY_HOPS to their number: the client is then read from
+X-Forwarded-For (the address the outermost trusted proxy saw), not from the proxy's socket.
 """
 
+import ipaddress
+import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
-    # Behind a proxy, REMOTE_ADDR is the proxy's: the proxy must set it from the client
-    # (gunicorn's --forwarded-allow-ips with a trusted proxy does).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address; an IPv6 client counts as its /64 (one subscriber's network)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        # Each trusted proxy appends the address it received from: the one added by the
+        # outermost trusted proxy is the client's; anything before it the client may forge.
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def over_limit(request, scope: str, *, limit: int, window: int = 60) -> bool:
-    """Count one hit of `scope` for this client; True once more than `limit` in `window` s."""
+    """Count one hit of `scope` for this client; True once more than `limit` in `window` s.
+
+    A cache that cannot be reached lets the request through: the limit slows guessing down,
+    it must not take the page down with the cache.
+    """
     bucket = int(time.time() // window)
     key = f"ratelimit:{scope}:{client_address(request)}:{bucket}"
-    if cache.add(key, 1, timeout=window + 1):
-        return limit < 1
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+        if cache.add(key, 1, timeout=window + 1):
+            return limit < 1
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window + 1)
+            count = 1
+    except Exception:
+        logger.warning("Rate limit of %s not counted: the cache is unreachable.", scope)
+        return False
     return count > limit

@@ -147,6 +147,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # Public verification: lookups per client address and minute before answering 429.
 VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect
+# directly; 1: one proxy, e.g. the TLS terminator of the compose deployment).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 
 # Celery: no broker configured -> tasks run eagerly, in the request (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

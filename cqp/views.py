@@ -51,8 +51,9 @@ def healthz(request):
 
 # Private spaces and the certificates' verification pages: never crawled (the verification
 # pages also answer noindex, for crawlers that come in through a link).
+# The verification pages are not listed: a crawler must fetch them to read their "noindex"
+# (a disallowed page whose address is linked elsewhere may still be indexed, unread).
 NOT_CRAWLED = (
-    "verification:search",
     "admin:index",
     "candidates:dossier_list",
     "evaluators:dossier_list",

@@ -8,6 +8,7 @@ is left pending or failed (broker down when it was queued, worker killed mid-tas
 
 import datetime
 import logging
+from collections.abc import Callable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -41,37 +42,48 @@ def queue(document) -> None:
         )
 
 
-def _store(document, content: bytes) -> str:
-    """Save the new PDF; the previous one (produced again) is deleted once committed."""
+def _store(document, content: bytes) -> Callable[[], None]:
+    """Save the new PDF; returns what takes it back should the row not be saved with it.
+
+    The previous file (produced again) is deleted once committed. A storage that overwrites
+    (S3's default) saves the new one under the previous name: that file is the one the row
+    names, so it is never deleted.
+    """
     old_name = document.pdf.name
     document.pdf.save(document.file_name, ContentFile(content), save=False)
     new_name = document.pdf.name
     storage = document.pdf.storage
     if old_name and old_name != new_name:
         transaction.on_commit(lambda: storage.delete(old_name), robust=True)
-    return new_name
+
+    def discard() -> None:
+        if new_name == old_name:
+            return
+        try:
+            storage.delete(new_name)
+        except Exception:  # an orphan file, not a wrong document: the failure matters more
+            logger.exception("%s not deleted after a failed production", new_name)
+
+    return discard
 
 
 def _produce(model, pk: int, render, finish) -> bool:
     """Lock, render, store and mark ready; False when there is nothing to do."""
+    discard = None
     try:
         with transaction.atomic():
-            document = model.objects.select_for_update().get(pk=pk)
-            if document.status not in TO_PRODUCE:
-                return False  # ready (a second run) or revoked: nothing to produce
+            document = model.objects.select_for_update().filter(pk=pk).first()
+            if document is None or document.status not in TO_PRODUCE:
+                return False  # gone, ready (a second run) or revoked: nothing to produce
             content = render(document)
-            new_name = _store(document, content)
-            try:  # a failure from here on must not leave the new file behind
-                document.attempts += 1
-                document.last_error = ""
-                document.produced_at = timezone.now()
-                finish(document)
-            except Exception:
-                document.pdf.storage.delete(new_name)
-                raise
-    except model.DoesNotExist:
-        return False
+            discard = _store(document, content)
+            document.attempts += 1
+            document.last_error = ""
+            document.produced_at = timezone.now()
+            finish(document)
     except Exception as error:
+        if discard is not None:  # stored, but the row does not name it (rolled back)
+            discard()
         _record_failure(model, pk, error)
         raise
     return True

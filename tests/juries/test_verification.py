@@ -272,16 +272,18 @@ def test_no_answer_is_indexed_or_cached(client, certificate, url):
         assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
 
 
-def test_robots_txt_keeps_crawlers_out_of_the_private_and_verification_pages(client, db):
+def test_robots_txt_keeps_crawlers_out_of_the_private_pages_and_lets_them_read_noindex(client, db):
     response = client.get("/robots.txt")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
-    for path in ("/verify/", "/admin/", "/candidat/", "/evaluateur/", "/jury/"):
+    for path in ("/admin/", "/candidat/", "/evaluateur/", "/jury/"):
         assert f"Disallow: {path}" in lines
     assert "Disallow: /" not in lines  # the catalogue stays open
+    # Crawlers fetch the verification pages and obey their noindex header and tag.
+    assert "Disallow: /verify/" not in lines
 
 
 # --- rate limit -------------------------------------------------------------------------------
@@ -365,3 +367,52 @@ def test_the_qr_code_leads_to_the_verification_page(client, certificate):
     response = client.get(urlsplit(url).path)
     assert response.status_code == 200
     assert "verification-banner--valid" in response.content.decode()
+
+
+# --- who counts as one client ---------------------------------------------------------------
+
+
+def _request(remote, forwarded=None):
+    from django.test import RequestFactory
+
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/verify/", **extra)
+
+
+def test_without_trusted_proxies_the_socket_address_is_the_client(settings):
+    from cqp.ratelimit import client_address
+
+    settings.TRUSTED_PROXY_HOPS = 0
+    # A forged header changes nothing.
+    assert client_address(_request("203.0.113.7", "198.51.100.1")) == "203.0.113.7"
+
+
+def test_behind_one_proxy_the_client_is_the_address_it_forwarded(settings):
+    from cqp.ratelimit import client_address
+
+    settings.TRUSTED_PROXY_HOPS = 1
+    # The client forged the first entry; the proxy appended the real one.
+    request = _request("10.0.0.2", "198.51.100.1, 203.0.113.7")
+    assert client_address(request) == "203.0.113.7"
+
+
+def test_an_ipv6_client_counts_as_its_64_network(settings):
+    from cqp.ratelimit import client_address
+
+    settings.TRUSTED_PROXY_HOPS = 0
+    first = client_address(_request("2001:db8:1:2::1"))
+    second = client_address(_request("2001:db8:1:2:ffff::9"))
+    assert first == second == "2001:db8:1:2::/64"
+    assert client_address(_request("2001:db8:1:3::1")) != first
+
+
+def test_an_unreachable_cache_lets_the_lookup_through(client, certificate, settings):
+    from unittest import mock
+
+    settings.VERIFY_RATE_LIMIT = 1
+    with mock.patch("cqp.ratelimit.cache.add", side_effect=ConnectionError("cache down")):
+        for _ in range(3):
+            response = client.get(f"/verify/{certificate.public_code}/")
+            assert response.status_code == 200
