@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import OutgoingEmail
+from .queueing import send_task
 
 logger = logging.getLogger(__name__)
 # The sweep keeps trying (every few minutes) for this long, then gives up: the e-mail stays
@@ -53,10 +54,8 @@ def queue_email(
 def _enqueue(email_id: int) -> None:
     from .tasks import send_email_task
 
-    try:
-        send_email_task.delay(email_id)
-    except Exception:  # broker unreachable (or, eager, SMTP down): the sweep sends it later
-        logger.warning("E-mail %s left pending: it could not be queued or sent.", email_id)
+    # Broker unreachable (or, eager, SMTP down): the e-mail stays pending for the sweep.
+    send_task(send_email_task, email_id, what=f"E-mail {email_id}")
 
 
 def send_email(email_id: int) -> bool:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import mail
+from . import mail, queueing
 
 
 @shared_task
@@ -15,6 +15,7 @@ def send_email_task(email_id: int) -> bool:
 @shared_task
 def send_pending_emails_task() -> int:
     """Periodic sweep: queue the e-mails left pending (broker down, worker killed)."""
+    queueing.reset()  # this runs in a worker that just got its message: the broker is back
     ids = mail.pending_email_ids()
     for email_id in ids:
         send_email_task.delay(email_id)

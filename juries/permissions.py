@@ -73,8 +73,9 @@ def may_read_certificates(user, dossier: Dossier) -> bool:
 def get_certificate_for_user(user, pk: int) -> Certificate:
     """A certificate or attestation whose PDF the user may download, else 404.
 
-    Its holder downloads it once ready, never once revoked; the branch's staff and CPNEF
-    members and superusers download it ready or revoked (its PDF kept as it was issued).
+    Its holder downloads its PDF while it has one (also while it is produced again), never
+    once revoked; the branch's staff and CPNEF members and superusers download it whatever
+    its status (a revoked one's PDF kept as it was issued).
     """
     if not user.is_authenticated:
         raise Http404
@@ -82,9 +83,10 @@ def get_certificate_for_user(user, pk: int) -> Certificate:
     if certificate is None or not certificate.pdf:
         raise Http404
     if _is_branch_member(user, certificate.branch_id):
-        readable = (DocumentStatus.READY, DocumentStatus.REVOKED)
+        readable = tuple(DocumentStatus)
     elif _is_holder(user, certificate.dossier.candidate_id):
-        readable = (DocumentStatus.READY,)
+        # Being produced again (a new logo): the holder keeps the PDF they had meanwhile.
+        readable = (DocumentStatus.READY, DocumentStatus.PENDING, DocumentStatus.FAILED)
     else:
         raise Http404
     if certificate.status not in readable:

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from certifications.models import BranchMembership
+from cqp import queueing
 from tests import factories
 
 STAFF = BranchMembership.BranchRole.STAFF
@@ -16,6 +17,14 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def broker_not_paused():
+    """No test inherits another's simulated broker outage (`cqp.queueing` pauses after one)."""
+    queueing.reset()
+    yield
+    queueing.reset()
 
 
 @pytest.fixture

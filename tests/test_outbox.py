@@ -122,3 +122,38 @@ def test_only_superusers_see_the_outbox_in_the_admin(client, superuser, staff):
     response = client.get("/admin/cqp/outgoingemail/")
     assert response.status_code == 200
     assert "a@example.org" in response.content.decode()
+
+
+def test_after_one_refusal_the_broker_is_left_alone_for_a_pause(settings, caplog):
+    """Closing a session with many dossiers while the broker is down waits one connection
+    timeout, not one per message: the rest are left for the sweeps at once."""
+    from unittest import mock
+
+    from cqp import queueing
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    task = mock.Mock(name="task")
+    task.delay.side_effect = ConnectionError("refused")
+
+    assert queueing.send_task(task, 1) is False
+    assert queueing.send_task(task, 2) is False
+    assert queueing.send_task(task, 3) is False
+    assert task.delay.call_count == 1  # the later ones did not try
+
+    queueing.reset()  # a sweep running in a worker: the broker is back
+    task.delay.side_effect = None
+    assert queueing.send_task(task, 4) is True
+    task.delay.assert_called_with(4)
+
+
+def test_in_eager_mode_a_failing_task_never_pauses_the_queueing(settings):
+    from unittest import mock
+
+    from cqp import queueing
+
+    settings.CELERY_BROKER_URL = ""
+    task = mock.Mock(name="task")
+    task.delay.side_effect = [RuntimeError("render failed"), None]
+
+    assert queueing.send_task(task, 1) is False
+    assert queueing.send_task(task, 2) is True

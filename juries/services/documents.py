@@ -7,8 +7,9 @@ PDFs are produced by tasks queued once that transaction commits (`production.py`
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -131,9 +132,11 @@ def revoke_replaced(*, decision: JuryDecision, actor, corrected_on: datetime.dat
     certificate = Certificate.objects.filter(decision=decision).first()
     if certificate is None or certificate.is_revoked:
         return
-    reason = _("Replaced: the branch corrected the jury's decision on %(date)s.") % {
-        "date": date_format(corrected_on, "SHORT_DATE_FORMAT")
-    }
+    # Shown on the public page: in the site's language, not the staff member's.
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Replaced: the branch corrected the jury's decision on %(date)s.") % {
+            "date": date_format(corrected_on, "SHORT_DATE_FORMAT")
+        }
     apply_transition(
         CERTIFICATE_LIFECYCLE,
         certificate,

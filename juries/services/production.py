@@ -1,13 +1,16 @@
 """Producing the PDFs: the work of the Celery tasks, idempotent and safe to run twice at once.
 
-Each run locks the document's row: a second run (a retry, the sweep, a redelivered message)
-waits, then finds the document ready and does nothing. A failure is recorded on the document
+A run renders without holding any lock (WeasyPrint takes a tenth of a second or more: the
+database stays free meanwhile), then locks the document's row, checks it still waits for
+this production, stores the file and marks it ready. A second run (a retry, the sweep, a
+redelivered message) finds it ready and keeps nothing. A failure is recorded on the document
 and raised again so that Celery retries with backoff; the periodic sweep re-queues whatever
 is left pending or failed (broker down when it was queued, worker killed mid-task).
 """
 
 import datetime
 import logging
+import secrets
 from collections.abc import Callable
 
 from django.core.files.base import ContentFile
@@ -15,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cqp.lifecycle import apply_transition
+from cqp.queueing import reset as reset_broker_pause
+from cqp.queueing import send_task
 
 from ..documents import rendering
 from ..lifecycles import CERTIFICATE_LIFECYCLE
@@ -24,9 +29,10 @@ logger = logging.getLogger(__name__)
 
 TO_PRODUCE = (DocumentStatus.PENDING, DocumentStatus.FAILED)
 # The sweep leaves alone what was queued this recently (its task is probably on its way), and
-# what failed this many times (staff see the error and produce it again from the admin).
+# what failed this many times — each sweep round allows the task's own retries, so about ten
+# rounds, an hour or more — staff then see the error and produce it again from the admin.
 SWEEP_GRACE = datetime.timedelta(minutes=5)
-MAX_ATTEMPTS = 20
+MAX_ATTEMPTS = 60
 
 
 def queue(document) -> None:
@@ -34,12 +40,7 @@ def queue(document) -> None:
     from ..tasks import produce_certificate_task, produce_minutes_task
 
     task = produce_certificate_task if isinstance(document, Certificate) else produce_minutes_task
-    try:
-        task.delay(document.pk)
-    except Exception:  # broker down (or, eager, the rendering failed): the sweep tries again
-        logger.exception(
-            "%s %s not queued: left for the sweep", type(document).__name__, document.pk
-        )
+    send_task(task, document.pk, what=f"{type(document).__name__} {document.pk}")
 
 
 def _store(document, content: bytes) -> Callable[[], None]:
@@ -50,7 +51,10 @@ def _store(document, content: bytes) -> Callable[[], None]:
     names, so it is never deleted.
     """
     old_name = document.pdf.name
-    document.pdf.save(document.file_name, ContentFile(content), save=False)
+    # A new name each time: a storage that overwrites (S3's default) never replaces the file
+    # the row names before the row names the new one.
+    stem = document.file_name.removesuffix(".pdf")
+    document.pdf.save(f"{stem}-{secrets.token_hex(4)}.pdf", ContentFile(content), save=False)
     new_name = document.pdf.name
     storage = document.pdf.storage
     if old_name and old_name != new_name:
@@ -68,14 +72,22 @@ def _store(document, content: bytes) -> Callable[[], None]:
 
 
 def _produce(model, pk: int, render, finish) -> bool:
-    """Lock, render, store and mark ready; False when there is nothing to do."""
+    """Render, then lock, check, store and mark ready; False when there is nothing to do."""
+    document = model.objects.filter(pk=pk).first()
+    if document is None or document.status not in TO_PRODUCE:
+        return False  # gone, ready (a second run) or revoked: nothing to produce
+    asked_at = document.queued_at
     discard = None
     try:
+        content = render(document)
         with transaction.atomic():
             document = model.objects.select_for_update().filter(pk=pk).first()
             if document is None or document.status not in TO_PRODUCE:
-                return False  # gone, ready (a second run) or revoked: nothing to produce
-            content = render(document)
+                return False  # another run finished first, or it was revoked meanwhile
+            if document.queued_at != asked_at:
+                # Asked for again while this run rendered (new logo, sweep): the run queued
+                # then renders what is current.
+                return False
             discard = _store(document, content)
             document.attempts += 1
             document.last_error = ""
@@ -141,6 +153,7 @@ def documents_left_pending(now: datetime.datetime | None = None) -> list:
 
 def sweep(now: datetime.datetime | None = None) -> int:
     """Queue again every document left pending; returns how many."""
+    reset_broker_pause()  # the sweep runs in a worker that just got its message: it is back
     documents = documents_left_pending(now)
     for document in documents:
         type(document).objects.filter(pk=document.pk).update(queued_at=timezone.now())

@@ -100,6 +100,11 @@ def set_status(certificate, status):
     Certificate.objects.filter(pk=certificate.pk).update(status=status)
 
 
+def never_produced(certificate, status):
+    """As if its PDF had never been produced: `status` and no file."""
+    Certificate.objects.filter(pk=certificate.pk).update(status=status, pdf="")
+
+
 # --- the panel --------------------------------------------------------------------------------
 
 
@@ -111,7 +116,7 @@ def test_the_holder_finds_their_certificate_ready_to_download(client, produced):
 
     assert "Certificates and attestations" in panel
     assert "Certificate" in panel and certificate.number in panel
-    assert certificate.created_at.strftime("%m/%d/%Y") in panel
+    assert timezone.localtime(certificate.created_at).strftime("%m/%d/%Y") in panel
     assert f'href="{pdf_url(certificate)}"' in panel and "Download (PDF)" in panel
     verify = reverse("verification:certificate", args=[certificate.public_code])
     assert f'href="{verify}"' in panel and certificate.display_code in panel
@@ -132,7 +137,7 @@ def test_the_attestation_shows_on_its_dossier(client, produced):
 @pytest.mark.parametrize("status", [DocumentStatus.PENDING, DocumentStatus.FAILED])
 def test_while_being_produced_the_panel_says_so_and_polls_itself(client, produced, status):
     certificate = produced.certificate
-    set_status(certificate, status)
+    never_produced(certificate, status)
     client.force_login(certificate.dossier.candidate.user)
 
     panel = panel_of(client.get(dossier_url(certificate)))
@@ -144,6 +149,20 @@ def test_while_being_produced_the_panel_says_so_and_polls_itself(client, produce
     for attribute in POLLING:
         assert attribute in panel
     assert certificate.number in panel  # numbered already
+
+
+@pytest.mark.parametrize("status", [DocumentStatus.PENDING, DocumentStatus.FAILED])
+def test_while_produced_again_the_holder_keeps_the_previous_pdf(client, produced, status):
+    """Staff produce it again (a new logo): until the new one is stored, the old one stays."""
+    certificate = produced.certificate
+    set_status(certificate, status)
+    client.force_login(certificate.dossier.candidate.user)
+
+    panel = panel_of(client.get(dossier_url(certificate)))
+
+    assert f'href="{pdf_url(certificate)}"' in panel and "Being updated" in panel
+    assert f'hx-get="{panel_url(certificate)}"' in panel  # the new one replaces it soon
+    assert_pdf(client.get(pdf_url(certificate)), f"{certificate.number}.pdf")
 
 
 def test_a_revoked_document_shows_its_date_and_reason_and_no_download(client, produced, staff):
@@ -310,8 +329,8 @@ def test_a_revoked_certificate_is_no_longer_its_holders_to_download(client, prod
 
 @pytest.mark.parametrize("status", [DocumentStatus.PENDING, DocumentStatus.FAILED])
 @pytest.mark.parametrize("role", ["holder", "staff"])
-def test_a_document_being_produced_is_not_served(client, request, produced, status, role):
-    set_status(produced.certificate, status)
+def test_a_document_not_produced_yet_is_not_served(client, request, produced, status, role):
+    never_produced(produced.certificate, status)
     client.force_login(user_for(role, request, produced))
 
     assert client.get(pdf_url(produced.certificate)).status_code == 404

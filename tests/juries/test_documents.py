@@ -6,6 +6,7 @@ tasks queued once it commits, which `django_capture_on_commit_callbacks(execute=
 """
 
 import datetime
+import re
 from io import BytesIO
 from typing import NamedTuple
 from unittest import mock
@@ -104,18 +105,15 @@ def later():
 
 
 def stored_files(document) -> list[str]:
-    """The files of the storage that hold `document`'s PDF (its name, or an alternative one)."""
+    """The files of the storage holding a PDF of `document`, each named `document.file_name`
+    (every production stores `<stem>-<random>.pdf`: two files are two names in the list)."""
     folder = f"documents/{document.storage_folder}"
     if not default_storage.exists(folder):
         return []
     _folders, files = default_storage.listdir(folder)
     stem, extension = document.file_name.rsplit(".", 1)
-    return sorted(
-        name
-        for name in files
-        if name == document.file_name
-        or (name.startswith(f"{stem}_") and name.endswith(f".{extension}"))
-    )
+    produced = re.compile(rf"{re.escape(stem)}-[0-9a-f]{{8}}(_\w+)?\.{extension}")
+    return sorted(document.file_name for name in files if produced.fullmatch(name))
 
 
 def pdf_bytes(document) -> bytes:
@@ -313,8 +311,9 @@ def test_once_the_close_commits_every_document_is_produced(
         assert stored_files(document) == [document.file_name]
         assert pdf_bytes(document).startswith(b"%PDF-")
     for certificate in (closed.certificate, closed.attestation):
-        assert certificate.pdf.name == (
-            f"documents/certificates/{certificate.year}/{certificate.number}.pdf"
+        assert re.fullmatch(
+            rf"documents/certificates/{certificate.year}/{certificate.number}-[0-9a-f]{{8}}\.pdf",
+            certificate.pdf.name,
         )
         assert events(certificate) == [("produce", None, D.PENDING, D.READY)]
 
@@ -754,7 +753,7 @@ def test_staff_regenerate_a_certificate_with_the_same_number_and_code(
         before["public_code"],
         before["snapshot"],
     )
-    assert stored_files(certificate) == [certificate.pdf.name.rsplit("/", 1)[1]]
+    assert stored_files(certificate) == [certificate.file_name]
     assert certificate.attempts == 1 and certificate.produced_at > before["produced_at"]
     assert events(certificate) == [
         ("produce", None, D.PENDING, D.READY),
@@ -770,7 +769,7 @@ def test_regenerating_queues_the_task_once_committed(closed, staff, produce):
 
     certificate.refresh_from_db()
     assert certificate.status == D.READY
-    assert stored_files(certificate) == [certificate.pdf.name.rsplit("/", 1)[1]]
+    assert stored_files(certificate) == [certificate.file_name]
     assert [e[0] for e in events(certificate)] == [
         "produce",
         *("regenerate", "produce") * 2,
@@ -833,7 +832,7 @@ def test_staff_regenerate_the_minutes(closed, staff, branch, produce):
     minutes.refresh_from_db()
     assert minutes.status == D.READY and minutes.pdf.name != old_name
     assert not default_storage.exists(old_name)
-    assert stored_files(minutes) == [minutes.pdf.name.rsplit("/", 1)[1]]
+    assert stored_files(minutes) == [minutes.file_name]
     assert "Bérénice Nouvelle" in pdf_text(minutes)
 
 
@@ -925,7 +924,8 @@ def test_a_partial_validation_corrected_into_a_certification_replaces_the_attest
 
     attestation.refresh_from_db()
     assert attestation.status == D.REVOKED
-    assert attestation.revoked_reason.startswith("Replaced")
+    # The public page shows it: written in the site's language, whoever corrected.
+    assert attestation.revoked_reason.startswith("Document remplacé")
     assert attestation.revoked_by == staff
     assert stored_files(attestation) == [attestation.file_name]  # kept, but no longer valid
     certificate = Certificate.objects.get(decision=correction)
@@ -961,7 +961,8 @@ def test_a_partial_validation_corrected_into_a_refusal_revokes_and_issues_nothin
 
     assert not Certificate.objects.filter(decision=correction).exists()
     attestation = closed.attestation
-    assert attestation.status == D.REVOKED and attestation.revoked_reason.startswith("Replaced")
+    assert attestation.status == D.REVOKED
+    assert attestation.revoked_reason.startswith("Document remplacé")
     assert Certificate.objects.count() == 2
     assert CertificateCounter.objects.get().last == 2  # no number taken
 
@@ -1005,3 +1006,23 @@ def test_issuing_a_sessions_documents_takes_the_same_queries_per_dossier(
     fixed = counts[2] - 2 * per_dossier
     print(f"session_documents_issue: {counts} queries: {fixed} + {per_dossier} per dossier")
     assert rest == 0 and per_dossier <= 8 and fixed <= 5, counts
+
+
+def test_the_sweep_command_produces_what_was_left_without_a_broker(closed_pending):
+    """Eager installations have no beat: the command does the sweep's work at once."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    certificate, attestation, minutes = closed_pending.documents()
+    out = StringIO()
+
+    call_command("sweep_documents", stdout=out)
+
+    for document in (certificate, attestation, minutes):
+        document.refresh_from_db()
+        assert document.status == D.READY and stored_files(document) == [document.file_name]
+    assert out.getvalue().strip() == "3 document(s) produced, 0 failed."
+    out = StringIO()
+    call_command("sweep_documents", stdout=out)
+    assert out.getvalue().strip() == "0 document(s) produced, 0 failed."
