@@ -9,8 +9,6 @@ so that closing a session with forty dossiers does not wait forty connection tim
 import logging
 import time
 
-from django.conf import settings
-
 logger = logging.getLogger(__name__)
 
 BROKER_PAUSE_SECONDS = 30
@@ -20,7 +18,9 @@ _broker_down_until = 0.0
 def send_task(task, *args, what: str = "") -> bool:
     """`task.delay(*args)`; False when it was not queued (the sweep will)."""
     global _broker_down_until
-    eager = not settings.CELERY_BROKER_URL
+    from .celery import app  # tasks run in this process when eager (no broker, or tests)
+
+    eager = app.conf.task_always_eager
     if not eager and time.monotonic() < _broker_down_until:
         logger.warning("%s left for the sweep: the broker was unreachable.", what or task.name)
         return False

@@ -124,14 +124,24 @@ def test_only_superusers_see_the_outbox_in_the_admin(client, superuser, staff):
     assert "a@example.org" in response.content.decode()
 
 
-def test_after_one_refusal_the_broker_is_left_alone_for_a_pause(settings, caplog):
+@pytest.fixture
+def not_eager():
+    """Tasks go to a broker (as in production), not run in this process."""
+    from cqp.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = saved
+
+
+def test_after_one_refusal_the_broker_is_left_alone_for_a_pause(not_eager):
     """Closing a session with many dossiers while the broker is down waits one connection
     timeout, not one per message: the rest are left for the sweeps at once."""
     from unittest import mock
 
     from cqp import queueing
 
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     task = mock.Mock(name="task")
     task.delay.side_effect = ConnectionError("refused")
 
@@ -146,12 +156,13 @@ def test_after_one_refusal_the_broker_is_left_alone_for_a_pause(settings, caplog
     task.delay.assert_called_with(4)
 
 
-def test_in_eager_mode_a_failing_task_never_pauses_the_queueing(settings):
+def test_in_eager_mode_a_failing_task_never_pauses_the_queueing():
     from unittest import mock
 
     from cqp import queueing
+    from cqp.celery import app
 
-    settings.CELERY_BROKER_URL = ""
+    assert app.conf.task_always_eager  # the tests' default
     task = mock.Mock(name="task")
     task.delay.side_effect = [RuntimeError("render failed"), None]
 
