@@ -13,6 +13,7 @@ from candidates.permissions import get_dossier_for_user
 
 from . import panels
 from .permissions import get_certificate_for_user, get_minutes_for_user, may_read_certificates
+from .selectors import dossier_certificates
 
 
 def pdf_response(field, filename: str) -> FileResponse:
@@ -45,7 +46,7 @@ class DossierDocumentsPanelView(LoginRequiredMixin, View):
         dossier = get_dossier_for_user(request.user, dossier_pk)
         if not may_read_certificates(request.user, dossier):
             raise Http404
-        certificates = list(panels.dossier_certificates(dossier))
+        certificates = list(dossier_certificates(dossier))
         response = render(request, panels.TEMPLATE, panels.panel_context(dossier, certificates))
         response["Cache-Control"] = "private, no-store"
         return response

@@ -4,25 +4,15 @@ While a document is being produced the panel reloads itself every few seconds (h
 stops once every document is ready; without JavaScript it asks to reload the page later.
 """
 
-from django.db.models import QuerySet
-
 from candidates.models import FINAL_DECISION_STATUSES, Dossier
 
 from .models import Certificate, DocumentStatus
 from .permissions import may_read_certificates
+from .selectors import dossier_certificates
 from .services.production import MAX_ATTEMPTS
 
 TEMPLATE = "juries/documents_panel.html"
 IN_PRODUCTION = (DocumentStatus.PENDING, DocumentStatus.FAILED)
-
-
-def dossier_certificates(dossier: Dossier) -> QuerySet[Certificate]:
-    """The dossier's documents, newest first (a corrected decision's, revoked, follows)."""
-    return (
-        Certificate.objects.filter(dossier=dossier)
-        .defer("snapshot", "last_error")
-        .order_by("-created_at", "-pk")
-    )
 
 
 def panel_context(dossier: Dossier, certificates: list[Certificate]) -> dict:

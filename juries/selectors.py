@@ -7,6 +7,7 @@ from cqp.queries import count_subquery
 
 from .models import (
     AgendaItem,
+    Certificate,
     DecisionUnit,
     JuryDecision,
     JuryMember,
@@ -321,3 +322,12 @@ def dossier_jury_items(dossier: Dossier) -> list[AgendaItem]:
         .order_by("session__starts_at", "id")
     )
     return _labelled(list(items))
+
+
+def dossier_certificates(dossier: Dossier) -> QuerySet[Certificate]:
+    """The dossier's documents, newest first (a corrected decision's, revoked, follows)."""
+    return (
+        Certificate.objects.filter(dossier=dossier)
+        .defer("snapshot", "last_error")
+        .order_by("-created_at", "-pk")
+    )

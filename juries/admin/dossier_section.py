@@ -3,8 +3,7 @@ in each, and the documents those decisions yielded (registered in apps.py)."""
 
 from candidates.models import Dossier
 
-from ..models import Certificate
-from ..selectors import dossier_jury_items
+from ..selectors import dossier_certificates, dossier_jury_items
 
 TEMPLATE = "admin/juries/dossier_section.html"
 
@@ -14,9 +13,5 @@ def jury_section(request, dossier: Dossier) -> dict | None:
     items = dossier_jury_items(dossier)
     if not items:
         return None
-    certificates = list(
-        Certificate.objects.filter(dossier=dossier)
-        .defer("snapshot", "last_error")
-        .order_by("created_at", "pk")
-    )
+    certificates = list(dossier_certificates(dossier))
     return {"template": TEMPLATE, "context": {"jury_items": items, "certificates": certificates}}

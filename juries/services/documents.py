@@ -117,6 +117,10 @@ def certificate_revoke(*, certificate: Certificate, reason: str, actor) -> Certi
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for revoking: the verification page shows it."))
+    return _revoke(certificate, reason=reason, actor=actor)
+
+
+def _revoke(certificate: Certificate, *, reason: str, actor) -> Certificate:
     return apply_transition(
         CERTIFICATE_LIFECYCLE,
         certificate,
@@ -137,14 +141,7 @@ def revoke_replaced(*, decision: JuryDecision, actor, corrected_on: datetime.dat
         reason = _("Replaced: the branch corrected the jury's decision on %(date)s.") % {
             "date": date_format(corrected_on, "SHORT_DATE_FORMAT")
         }
-    apply_transition(
-        CERTIFICATE_LIFECYCLE,
-        certificate,
-        "revoke",
-        actor=actor,
-        comment=reason,
-        changes={"revoked_at": timezone.now(), "revoked_reason": reason, "revoked_by": actor},
-    )
+    _revoke(certificate, reason=reason, actor=actor)
 
 
 def certificate_regenerate(*, certificate: Certificate, actor) -> Certificate:
