@@ -15,6 +15,12 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/cqp
 REDIS_URL ?= redis://127.0.0.1:6379/15
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k catalogue -x".
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); WORKERS=0 runs in this process (e.g. to use a debugger).
+WORKERS ?= 2
+XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
+# JUNIT=path/prefix writes a JUnit report per pytest run: prefix-<run>.xml (used by .ci/run).
+JUNIT ?=
+junit = $(if $(JUNIT),--junitxml=$(JUNIT)-$(1).xml)
 
 # The test targets choose the database themselves, whatever the shell or .env say; tasks run
 # eagerly (no broker) except in test-postgres.
@@ -59,19 +65,23 @@ test: $(STAMP)
 	  marks="not celery_worker and not browser"; \
 	  echo "*** $(CHROMIUM) not found: browser tests NOT run (apt-get install chromium) ***"; fi; \
 	echo "pytest -m \"$$marks\" on $(TEST_DATABASE_URL)"; \
-	$(TEST_ENV) $(BIN)/pytest -m "$$marks" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -m "$$marks" $(XDIST) $(call junit,all) $(PYTEST_ARGS)
 
+# Two runs: the suite in parallel, then the tests that share one real Celery worker (one
+# Redis queue: they run one after the other).
 test-postgres: $(STAMP)
 	DATABASE_URL=$(POSTGRES_URL) CELERY_BROKER_URL=$(REDIS_URL) \
-	  $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	  $(BIN)/pytest -m "not browser and not celery_worker" $(XDIST) $(call junit,parallel) $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+	  $(BIN)/pytest -m "celery_worker and not browser" $(call junit,worker) $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
-	$(TEST_ENV) $(BIN)/pytest -m "browser and not celery_worker" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -m "browser and not celery_worker" $(XDIST) $(call junit,all) $(PYTEST_ARGS)
 
 # Browser journeys whose tasks go through Redis to a real Celery worker (PostgreSQL).
 test-browser-worker: $(STAMP)
 	DATABASE_URL=$(POSTGRES_URL) CELERY_BROKER_URL=$(REDIS_URL) \
-	  $(BIN)/pytest -m "browser and celery_worker" $(PYTEST_ARGS)
+	  $(BIN)/pytest -m "browser and celery_worker" $(call junit,all) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

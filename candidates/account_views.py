@@ -2,7 +2,6 @@
 
 import contextlib
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -23,9 +22,14 @@ from . import services
 from .account_forms import RegisterForm
 from .tokens import confirmation_tokens, invitation_tokens
 
+# The views below checked the password or token themselves: the session names the model
+# backend, which loads the user on later requests (django-axes' backend, first in
+# AUTHENTICATION_BACKENDS, only guards password logins and loads nobody).
+SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
 
 def _login(request, user) -> None:
-    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    login(request, user, backend=SESSION_BACKEND)
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
@@ -110,7 +114,7 @@ class AcceptInvitationView(auth_views.PasswordResetConfirmView):
     template_name = "candidates/accounts/accept_invitation.html"
     success_url = reverse_lazy("candidates:dossier_list")
     post_reset_login = True
-    post_reset_login_backend = settings.AUTHENTICATION_BACKENDS[0]
+    post_reset_login_backend = SESSION_BACKEND
     token_generator = invitation_tokens
 
     def form_valid(self, form):

@@ -8,9 +8,11 @@ class CandidatesConfig(AppConfig):
 
     def ready(self):
         from certifications.permissions import has_accreditation
+        from cqp.personal_data import register
         from cqp.roles import Role, Space, register_space
 
         from .permissions import candidate_of
+        from .personal_data import CANDIDATE
 
         register_space(
             Space(
@@ -33,3 +35,4 @@ class CandidatesConfig(AppConfig):
                 order=20,
             )
         )
+        register(CANDIDATE)

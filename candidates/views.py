@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
+from cqp.audit import record_download_by_other
 from cqp.errors import DomainError
 
 from . import selectors, services
@@ -286,8 +287,17 @@ class DocumentDeleteView(DocumentActionView):
         return self.back(document)
 
 
-def document_response(document) -> FileResponse:
-    """A piece as a private download (the caller has checked who may see it)."""
+def document_response(request, document, dossier) -> FileResponse:
+    """A piece as a private download (the caller has checked who may see it).
+
+    Read by anyone but the candidate (staff, evaluator, jury member): on the audit trail.
+    """
+    record_download_by_other(
+        request,
+        target=document,
+        subject_id=dossier.candidate.user_id,
+        label=f"{dossier.reference} · {document.get_kind_display()} · {document.original_name}",
+    )
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
@@ -310,7 +320,7 @@ class DocumentDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, *args, **kwargs):
         document = get_document_for_user(request.user, kwargs["dossier_pk"], kwargs["pk"])
-        return document_response(document)
+        return document_response(request, document, document.dossier)
 
 
 class AcquiredUnitsView(CandidateRequiredMixin, TemplateView):

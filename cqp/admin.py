@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import OutgoingEmail, User
+from .models import AuditEntry, OutgoingEmail, User
 
 admin.site.site_header = _("CQP — administration")
 admin.site.site_title = _("CQP administration")
@@ -68,3 +68,42 @@ class OutgoingEmailAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin:
+    """A record nobody edits from the administration, superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin, SuperuserOnlyAdmin, admin.ModelAdmin):
+    """The audit trail, read by the platform's administrators."""
+
+    list_display = ["at", "action", "actor", "subject", "view_name", "target", "summary"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor__email", "subject__email", "view_name", "target_id", "summary"]
+    list_select_related = ["actor", "subject"]
+    date_hierarchy = "at"
+    readonly_fields = [
+        "at",
+        "action",
+        "actor",
+        "subject",
+        "view_name",
+        "target_model",
+        "target_id",
+        "summary",
+        "client",
+    ]
+
+    @admin.display(description=_("object"))
+    def target(self, entry):
+        return f"{entry.target_model} #{entry.target_id}" if entry.target_model else "—"

@@ -140,3 +140,58 @@ class OutgoingEmail(models.Model):
     @property
     def recipients(self) -> list[str]:
         return [address.strip() for address in self.to.split(",") if address.strip()]
+
+
+class AuditAction(models.TextChoices):
+    ADMIN_CHANGE = "admin_change", _("Change in the administration")
+    ADMIN_DOWNLOAD = "admin_download", _("Download from the administration")
+    DOWNLOAD = "download", _("Document download")
+    PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data export")
+    ANONYMISATION = "anonymisation", _("Anonymisation")
+
+
+class AuditEntry(models.Model):
+    """Who did or read what, when, from where: written by the application, never edited.
+
+    State changes have their lifecycle events; this trail adds what has no lifecycle: every
+    successful write and download in the administration, the documents others read, the
+    exports and anonymisations of personal data. It never holds submitted values (they may be
+    personal data): the view, the object and, for bulk actions, the action's name and ids.
+    """
+
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    # The person the data belongs to (a candidate whose piece was read, who was anonymised).
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("data subject"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    view_name = models.CharField(_("page"), max_length=150, blank=True)
+    target_model = models.CharField(_("object type"), max_length=100, blank=True)
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    client = models.CharField(_("client address"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["subject", "-at"], name="audit_subject"),
+            models.Index(fields=["target_model", "target_id"], name="audit_target"),
+        ]
+
+    def __str__(self):
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} · {self.get_action_display()}"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import account_views, views
 from .forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/my-data/", account_views.PersonalDataView.as_view(), name="personal_data"),
     path(
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(),

@@ -8,10 +8,12 @@ class JuriesConfig(AppConfig):
 
     def ready(self):
         from candidates.panels import register_admin_dossier_section, register_dossier_panel
+        from cqp.personal_data import register
         from cqp.roles import Role, Space, register_space
 
         from .admin.dossier_section import jury_section
         from .panels import documents_panel
+        from .personal_data import JURIES
         from .selectors import sits_on_a_jury
 
         register_space(
@@ -29,3 +31,5 @@ class JuriesConfig(AppConfig):
         register_dossier_panel(documents_panel)
         # And the dossier's admin page its sessions, decisions and documents.
         register_admin_dossier_section(jury_section)
+        # A person's data: decisions on their dossiers, their certificates.
+        register(JURIES)

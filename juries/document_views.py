@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.generic import View
 
 from candidates.permissions import get_dossier_for_user
+from cqp.audit import record_download_by_other
 
 from . import panels
 from .permissions import get_certificate_for_user, get_minutes_for_user, may_read_certificates
@@ -57,6 +58,12 @@ class CertificateDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         certificate = get_certificate_for_user(request.user, pk)
+        record_download_by_other(
+            request,
+            target=certificate,
+            subject_id=certificate.dossier.candidate.user_id,
+            label=certificate.number,
+        )
         return pdf_response(certificate.pdf, certificate.file_name)
 
 
@@ -65,4 +72,6 @@ class MinutesDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         minutes = get_minutes_for_user(request.user, pk)
+        # The minutes name every candidate of the session: each reading is traced.
+        record_download_by_other(request, target=minutes, subject_id=None, label=minutes.file_name)
         return pdf_response(minutes.pdf, minutes.file_name)

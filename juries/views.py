@@ -259,8 +259,9 @@ class DocumentDownloadView(MemberItemMixin, View):
     http_method_names = ["get", "head"]
 
     def get(self, request, *args, **kwargs):
-        document = get_object_or_404(self.item.dossier.documents, pk=kwargs["document_pk"])
-        return document_response(document)
+        dossier = self.item.dossier
+        document = get_object_or_404(dossier.documents, pk=kwargs["document_pk"])
+        return document_response(request, document, dossier)
 
 
 class ItemActionView(ItemDetailView):

@@ -7,6 +7,8 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,6 +18,7 @@ from cqp.errors import DomainError
 
 from .. import services
 from ..models import Candidate, Dossier
+from .anonymisation import AnonymiseActionMixin
 
 
 class InviteForm(forms.Form):
@@ -33,11 +36,11 @@ class InviteForm(forms.Form):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(AnonymiseActionMixin, admin.ModelAdmin):
     """Candidates with a dossier in the user's branches; their profile is theirs to change."""
 
     list_display = ["__str__", "email_address", "situation", "birth_date", "dossier_count"]
-    list_filter = ["situation"]
+    list_filter = ["situation", ("anonymised_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["last_name", "first_name", "user__email"]
     search_help_text = gettext_lazy("Name or e-mail address.")
@@ -55,6 +58,7 @@ class CandidateAdmin(admin.ModelAdmin):
         "employer_name",
         "employer_siret",
         "created_at",
+        "retention",
     ]
     readonly_fields = fields
     change_list_template = "admin/candidates/candidate/change_list.html"
@@ -84,6 +88,15 @@ class CandidateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=gettext_lazy("personal data"))
+    def retention(self, candidate):
+        if candidate.anonymised_at:
+            return _("Anonymised on %(date)s.") % {
+                "date": date_format(timezone.localdate(candidate.anonymised_at))
+            }
+        refusal = services.anonymisation_refusal(candidate)
+        return refusal or _("The retention period is over: the candidate may be anonymised.")
 
     @admin.display(description=gettext_lazy("e-mail address"), ordering="user__email")
     def email_address(self, candidate):

@@ -17,6 +17,12 @@ from .accounts import (
     candidate_update_profile,
     is_unconfirmed_candidate,
 )
+from .anonymisation import (
+    anonymisation_refusal,
+    candidate_anonymise,
+    may_anonymise,
+    retention_ends_on,
+)
 from .assessments import (
     dossier_declare_conflict,
     dossier_declare_ready,
@@ -66,6 +72,10 @@ from .pieces import document_delete, document_replace, document_upload
 from .units import equivalent_units, units_held_for
 
 __all__ = [
+    "anonymisation_refusal",
+    "candidate_anonymise",
+    "may_anonymise",
+    "retention_ends_on",
     "CORRECTION_ACTIONS",
     "DECISION_ACTIONS",
     "dossier_correct_decision",
