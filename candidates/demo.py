@@ -28,7 +28,9 @@ from . import services
 from .models import (
     AssessmentModality,
     Candidate,
+    Dossier,
     DossierDocument,
+    DossierEvent,
     DossierStatus,
     Funding,
     Pathway,
@@ -109,6 +111,7 @@ class DemoCandidate(NamedTuple):
     target: str
     story: Story = Story()
     funding: str = ""  # the dossier's; CPF for a job seeker, the employer's plan otherwise
+    idle_years: int = 0  # everything they did happened that long ago (retention period over)
 
 
 CANDIDATES = [
@@ -526,6 +529,17 @@ CANDIDATES = [
         "job_seeker",
         S.WITHDRAWN,
     ),
+    DemoCandidate(
+        "candidat.ancien@demo.cqp.fr",
+        "Yves",
+        "Lebrun",
+        "1979-01-25",
+        "Tours",
+        "employee",
+        S.WITHDRAWN,
+        Story(note="dossier retiré il y a six ans : les équipes peuvent l'anonymiser"),
+        idle_years=6,
+    ),
 ]
 
 
@@ -716,4 +730,16 @@ def _seed_candidates() -> list[tuple[str, str]]:
             actor=user,
         )
         _walk(dossier, spec, user=user, staff=staff, evaluators=evaluators)
+        if spec.idle_years:
+            _idle_since(candidate, spec.idle_years)
     return lines
+
+
+def _idle_since(candidate, years: int) -> None:
+    """Move the candidate's whole history `years` back (a demo of the retention period)."""
+    then = timezone.now() - datetime.timedelta(days=365 * years + 30)
+    get_user_model().objects.filter(pk=candidate.user_id).update(date_joined=then, last_login=then)
+    Dossier.objects.filter(candidate=candidate).update(
+        created_at=then, status_changed_at=then, submitted_at=None
+    )
+    DossierEvent.objects.filter(dossier__candidate=candidate).update(created_at=then)

@@ -16,8 +16,8 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 
-def client_address(request) -> str:
-    """The client's address; an IPv6 client counts as its /64 (one subscriber's network)."""
+def _raw_address(request) -> str:
+    """REMOTE_ADDR, or behind TRUSTED_PROXY_HOPS proxies the address they saw the client at."""
     address = request.META.get("REMOTE_ADDR", "")
     hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
     if hops:
@@ -30,15 +30,35 @@ def client_address(request) -> str:
         # outermost trusted proxy is the client's; anything before it the client may forge.
         if len(forwarded) >= hops:
             address = forwarded[-hops]
+    return address
+
+
+def client_ip(request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client as one IP address, None if unreadable; an IPv6 client counts as its /64
+    (one subscriber's network), given as the network's first address."""
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(_raw_address(request))
     except ValueError:
-        return address or "unknown"
+        return None
     if ip.version == 6:
         if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+            return ip.ipv4_mapped
+        return ipaddress.ip_network(f"{ip}/64", strict=False).network_address
+    return ip
+
+
+def client_address(request) -> str:
+    """The client as a key for counters and records: an IP address, an IPv6 /64 network."""
+    ip = client_ip(request)
+    if ip is None:
+        return _raw_address(request) or "unknown"
+    return f"{ip}/64" if ip.version == 6 else str(ip)
+
+
+def client_ip_or_none(request) -> str | None:
+    """The client for django-axes, which stores an IP address (or nothing) per attempt."""
+    ip = client_ip(request)
+    return str(ip) if ip is not None else None
 
 
 def over_limit(request, scope: str, *, limit: int, window: int = 60) -> bool:

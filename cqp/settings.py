@@ -134,7 +134,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cqp.auth.locked_out"
-AXES_CLIENT_IP_CALLABLE = "cqp.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "cqp.ratelimit.client_ip_or_none"
 AXES_USERNAME_CALLABLE = "cqp.auth.login_username"
 
 LANGUAGE_CODE = "fr"

@@ -1,7 +1,7 @@
 """Security headers on every kind of page, login throttling and session lifetime."""
 
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.test import override_settings
 
@@ -91,6 +91,22 @@ def test_a_right_password_logs_in(client, account):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(account.pk)
+    assert AccessLog.objects.get().ip_address == "203.0.113.7"
+
+
+def test_an_ipv6_client_is_recorded_and_counted_as_its_network(client, account):
+    """The address stored per attempt is an IP (PostgreSQL checks it): the /64's first."""
+    attempt(client, "jo.martin@example.org", "wrong", address="2001:db8:1:2::77")
+    response = attempt(client, "jo.martin@example.org", PASSWORD, address="2001:db8:1:2::9")
+
+    assert response.status_code == 302
+    assert AccessLog.objects.get().ip_address == "2001:db8:1:2::"
+
+
+def test_a_login_without_client_address_is_recorded_without_one(client, account):
+    client.force_login(account)  # a request with no REMOTE_ADDR
+
+    assert AccessLog.objects.get().ip_address is None
 
 
 @override_settings(AXES_FAILURE_LIMIT=3)

@@ -397,3 +397,18 @@ def test_seeding_again_issues_no_new_number_and_keeps_the_codes(seeded):
     assert state() == before
     for number, code, _status, _pdf in before[0].values():
         assert number in out.getvalue() and f"/verify/{code}/" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_one_former_candidate_may_be_anonymised_and_the_others_not_yet(seeded):
+    from candidates import services as candidate_services
+    from candidates.models import Candidate
+
+    refusals = {
+        candidate.user.email: candidate_services.anonymisation_refusal(candidate)
+        for candidate in Candidate.objects.select_related("user")
+    }
+
+    assert refusals.pop("candidat.ancien@demo.cqp.fr") == ""
+    assert all(refusals.values())
+    assert "candidat.ancien@demo.cqp.fr" in seeded and "anonymiser" in seeded
