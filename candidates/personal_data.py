@@ -5,13 +5,18 @@ branch's statistics and the certificates need (dossiers, their states and dates,
 acquired units) and removes what tells who the person was or what they wrote.
 """
 
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cqp.personal_data import Contributor, ExportPart
+from certifications.models import BranchMembership, EvaluatorAccreditation
+from cqp.models import OutgoingEmail
+from cqp.personal_data import Contributor, ExportPart, anonymised_text, delete_files_on_commit
 
+from .lifecycles import PRIVATE_COMMENT_ACTIONS
 from .models import (
     Candidate,
+    ConflictOfInterest,
     Dossier,
     DossierDocument,
     DossierEvent,
@@ -127,7 +132,9 @@ def _dossier(dossier, pieces) -> dict:
                 "from": event.from_status,
                 "to": event.to_status,
                 "by": _person(event.actor),
-                "comment": event.comment,
+                # Comments the branch keeps to itself (a conflict of interest, a readiness
+                # note) are not shown to the candidate on their pages either.
+                "comment": "" if event.action in PRIVATE_COMMENT_ACTIONS else event.comment,
             }
             for event in dossier.events.all()
         ],
@@ -183,10 +190,13 @@ def initial(name: str) -> str:
 
 
 def anonymise_candidate(user, actor) -> None:
-    """Initials instead of names, no contact or birth details, no pieces, no free text."""
+    """Initials instead of names, no contact or birth details, no pieces, no free text, no
+    e-mail that names them."""
     candidate = Candidate.objects.filter(user=user).first()
     if candidate is None:
         return
+    dossiers = Dossier.objects.filter(candidate=candidate)
+    _delete_emails_about(candidate, list(dossiers.values_list("reference", flat=True)))
     candidate.first_name = initial(candidate.first_name)
     candidate.last_name = initial(candidate.last_name)
     for name in ["birth_place", "phone", "address", "postal_code", "city", "employer_name"]:
@@ -195,18 +205,51 @@ def anonymise_candidate(user, actor) -> None:
     candidate.birth_date = None
     candidate.anonymised_at = timezone.now()
     candidate.save()
-    dossiers = Dossier.objects.filter(candidate=candidate)
     DossierEvent.objects.filter(dossier__in=dossiers).update(comment="")
-    PositioningAssessment.objects.filter(dossier__in=dossiers).update(justification="")
+    PositioningAssessment.objects.filter(dossier__in=dossiers).update(
+        justification=anonymised_text()
+    )
     PositioningUnit.objects.filter(positioning__dossier__in=dossiers).update(comment="")
     UnitAssessment.objects.filter(dossier__in=dossiers).update(comment="")
-    documents = list(DossierDocument.objects.filter(dossier__in=dossiers))
+    ConflictOfInterest.objects.filter(dossier__in=dossiers).update(reason=anonymised_text())
+    documents = DossierDocument.objects.filter(dossier__in=dossiers)
     stored = [(document.file.storage, document.file.name) for document in documents]
-    DossierDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
-    # Files go once the rows are gone for good (a rollback keeps both).
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])
+    documents.delete()
+    delete_files_on_commit(stored)
+
+
+def _delete_emails_about(candidate, references: list[str]) -> None:
+    """The messages that name them, to anyone (staff, evaluators): by name or dossier."""
+    about = Q()
+    full_names = {
+        f"{candidate.first_name} {candidate.last_name}".strip(),
+        f"{candidate.last_name} {candidate.first_name}".strip(),
+        str(candidate),
+    }
+    for text in [*references, *(n for n in full_names if " " in n)]:
+        about |= Q(subject__icontains=text) | Q(body__icontains=text)
+    if about:
+        OutgoingEmail.objects.filter(about).delete()
+
+
+def other_roles(user) -> str:
+    """Why this person's account is more than a candidate's (others' records name them)."""
+    if user.is_staff or user.is_superuser:
+        return _("The account is also a member of staff's.")
+    if BranchMembership.objects.filter(user=user).exists():
+        return _("The account is also a branch member's.")
+    if (
+        EvaluatorAccreditation.objects.filter(user=user).exists()
+        or Dossier.objects.filter(evaluator=user).exists()
+    ):
+        return _("The account is also an evaluator's.")
+    return ""
 
 
 CANDIDATE = Contributor(
-    key="candidate", export=export_candidate, anonymise=anonymise_candidate, order=10
+    key="candidate",
+    export=export_candidate,
+    anonymise=anonymise_candidate,
+    refusal=other_roles,
+    order=10,
 )

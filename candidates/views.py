@@ -290,18 +290,19 @@ class DocumentDeleteView(DocumentActionView):
 def document_response(request, document, dossier) -> FileResponse:
     """A piece as a private download (the caller has checked who may see it).
 
-    Read by anyone but the candidate (staff, evaluator, jury member): on the audit trail.
+    Read by anyone but the candidate (staff, evaluator, jury member): on the audit trail (the
+    piece's kind, not its file name, which may be personal).
     """
-    record_download_by_other(
-        request,
-        target=document,
-        subject_id=dossier.candidate.user_id,
-        label=f"{dossier.reference} · {document.get_kind_display()} · {document.original_name}",
-    )
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    record_download_by_other(
+        request,
+        target=document,
+        subject_id=dossier.candidate.user_id,
+        label=f"{dossier.reference} · {document.get_kind_display()} #{document.pk}",
+    )
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -46,8 +46,13 @@ def export_account(user) -> ExportPart:
 
 def anonymise_account(user, actor) -> None:
     """No way back in, no address, no name; their messages and login traces go."""
-    address = user.email
-    OutgoingEmail.objects.filter(to__icontains=address).delete()
+    address = user.email.lower()
+    sent_to_them = [
+        email.pk
+        for email in OutgoingEmail.objects.filter(to__icontains=address).only("to")
+        if address in (recipient.lower() for recipient in email.recipients)
+    ]
+    OutgoingEmail.objects.filter(pk__in=sent_to_them).delete()
     AccessLog.objects.filter(username__iexact=address).delete()
     AccessAttempt.objects.filter(username__iexact=address).delete()
     # Open sessions die with the account: the model backend loads no inactive user.

@@ -1,6 +1,8 @@
 """Pages about the person's own account, whatever their role."""
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse
 from django.utils import timezone
@@ -15,7 +17,11 @@ class PersonalDataView(LoginRequiredMixin, TemplateView):
     """What we hold about you, and a ZIP of all of it (the right of access, self-service)."""
 
     template_name = "registration/personal_data.html"
-    extra_context = {"retention_years": settings.PERSONAL_DATA_RETENTION_YEARS}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retention_years"] = settings.PERSONAL_DATA_RETENTION_YEARS
+        return context
 
     def post(self, request):
         archive = personal_data.build_archive(request.user)
@@ -32,4 +38,17 @@ class PersonalDataView(LoginRequiredMixin, TemplateView):
             content_type="application/zip",
         )
         response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's page, and a new password lifts a login pause (the locked-out page's way out).
+
+    The reset link proves the person holds the mailbox: the wrong guesses were not theirs, or
+    no longer matter.
+    """
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.email)
         return response

@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -107,3 +108,24 @@ class AuditEntryAdmin(ReadOnlyAdmin, SuperuserOnlyAdmin, admin.ModelAdmin):
     @admin.display(description=_("object"))
     def target(self, entry):
         return f"{entry.target_model} #{entry.target_id}" if entry.target_model else "—"
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(ReadOnlyAdmin, SuperuserOnlyAdmin, admin.ModelAdmin):
+    """Failed logins per e-mail address and client (django-axes): the lockouts' grounds."""
+
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start", "path_info"]
+    list_filter = ["attempt_time"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+    exclude = ["get_data", "post_data"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin, SuperuserOnlyAdmin, admin.ModelAdmin):
+    """Successful logins and logouts (django-axes)."""
+
+    list_display = ["attempt_time", "logout_time", "username", "ip_address", "user_agent"]
+    list_filter = ["attempt_time"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"

@@ -30,10 +30,12 @@ BULK_IDS_SHOWN = 50
 class AdminAuditMiddleware:
     """Puts every successful write and every download of the administration on the trail.
 
-    A write is a POST answered by a redirect (the admin redirects after it saved) or by a file
-    (a bulk export); a POST answered by a page only showed a form again (errors, a
-    confirmation step) and changed nothing. A download is any answer sent as a file. Custom
-    admin pages are covered without their having to remember it.
+    A write is a POST answered by a redirect (the admin redirects after it saved), by a file
+    (a bulk export) or by the admin's popup answer (an object added from a "+" link); a POST
+    answered by another page only showed a form again (errors, a confirmation step) and
+    changed nothing. A download is any answer sent as a file. Custom admin pages are covered
+    without their having to remember it; a page that writes and answers with a page (the
+    import's report) records itself, as do those that name whose data they read.
     """
 
     def __init__(self, get_response):
@@ -60,6 +62,7 @@ class AdminAuditMiddleware:
             or match.view_name in UNAUDITED_ADMIN_VIEWS
             or not request.user.is_authenticated
             or response.status_code >= 400
+            or getattr(request, "_cqp_audited", False)
         ):
             return None
         is_file = response.streaming or response.get("Content-Disposition", "").startswith(
@@ -67,7 +70,10 @@ class AdminAuditMiddleware:
         )
         if is_file:
             return AuditAction.ADMIN_DOWNLOAD
-        if request.method == "POST" and 300 <= response.status_code < 400:
+        if request.method == "POST" and (
+            300 <= response.status_code < 400
+            or "popup_response_data" in (getattr(response, "context_data", None) or {})
+        ):
             return AuditAction.ADMIN_CHANGE
         return None
 

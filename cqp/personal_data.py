@@ -12,8 +12,10 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
+from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 
@@ -30,6 +32,8 @@ class Contributor:
     key: str
     export: Callable  # (user) -> ExportPart | None
     anonymise: Callable | None = None  # (user, actor) -> None
+    # (user) -> str: why the person may not be anonymised for this app ('' if they may).
+    refusal: Callable | None = None
     order: int = 100
 
 
@@ -42,6 +46,29 @@ def register(contributor: Contributor) -> None:
 
 def contributors() -> list[Contributor]:
     return sorted(_CONTRIBUTORS.values(), key=lambda c: c.order)
+
+
+def anonymisation_refusal(user) -> str:
+    """The first reason an app gives not to anonymise this person ('' if none)."""
+    for contributor in contributors():
+        if contributor.refusal is not None:
+            reason = contributor.refusal(user)
+            if reason:
+                return reason
+    return ""
+
+
+def anonymised_text() -> str:
+    """What replaces a required free text (a jury's motivation, a reason) once anonymised."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("[anonymised]")
+
+
+def delete_files_on_commit(stored: list[tuple[object, str]]) -> None:
+    """Delete (storage, name) files once the transaction commits (a rollback keeps them); a
+    storage error is logged, not raised: the rows are gone already."""
+    for storage, name in stored:
+        transaction.on_commit(lambda s=storage, n=name: s.delete(n), robust=True)
 
 
 def collect(user) -> tuple[dict, list[tuple[str, object]]]:

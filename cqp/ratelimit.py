@@ -56,7 +56,17 @@ def client_address(request) -> str:
 
 
 def client_ip_or_none(request) -> str | None:
-    """The client for django-axes, which stores an IP address (or nothing) per attempt."""
+    """The client's own IP address (an IPv6 one whole), None if unreadable: what records keep."""
+    try:
+        ip = ipaddress.ip_address(_raw_address(request))
+    except ValueError:
+        return None
+    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
+
+
+def client_network_or_none(request) -> str | None:
+    """The client for django-axes' counters: one IP address, an IPv6 client's /64 as its
+    first address (one subscriber's network, as the rate limits count it), None if unknown."""
     ip = client_ip(request)
     return str(ip) if ip is not None else None
 

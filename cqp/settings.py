@@ -134,8 +134,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cqp.auth.locked_out"
-AXES_CLIENT_IP_CALLABLE = "cqp.ratelimit.client_ip_or_none"
+AXES_CLIENT_IP_CALLABLE = "cqp.ratelimit.client_network_or_none"
 AXES_USERNAME_CALLABLE = "cqp.auth.login_username"
+# The attempts are on record: cqp/admin.py shows them read-only (django-axes' own admin lets
+# them be deleted). A locked pair is freed by a password reset, or `manage.py axes_reset`.
+AXES_ENABLE_ADMIN = False
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

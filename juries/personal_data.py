@@ -8,20 +8,21 @@ jury's free texts about the person are emptied and the minutes produced again.
 
 from contextlib import suppress
 
-from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from candidates.personal_data import initial
 from cqp.errors import DomainError
-from cqp.personal_data import Contributor, ExportPart
+from cqp.personal_data import Contributor, ExportPart, anonymised_text, delete_files_on_commit
 
-from .documents.models import Certificate, DocumentStatus, JuryMinutes
-from .models import JuryDecision, Vote
+from .documents.models import Certificate, CertificateEvent, DocumentStatus, JuryMinutes
+from .models import JuryDecision, JuryMember, Vote
 
 
 def export_juries(user) -> ExportPart | None:
     decisions = (
-        JuryDecision.objects.filter(item__dossier__candidate__user=user)
+        # A decision is the candidate's once the session closed (the pages say the same).
+        JuryDecision.objects.filter(item__dossier__candidate__user=user, final_at__isnull=False)
         .select_related("item__dossier", "item__session", "corrects")
         .prefetch_related("units__unit")
         .order_by("decided_at", "id")
@@ -79,15 +80,17 @@ def export_juries(user) -> ExportPart | None:
 
 
 def anonymise_juries(user, actor) -> None:
-    from .services.documents import minutes_regenerate
+    from .services.documents import minutes_produce_again
 
     decisions = JuryDecision.objects.filter(item__dossier__candidate__user=user)
-    decisions.update(motivation="")
+    # A refusal or a partial validation must give its reasons: the text says it was removed.
+    decisions.exclude(motivation="").update(motivation=anonymised_text())
     Vote.objects.filter(item__dossier__candidate__user=user).update(comment="")
     stored = []
-    for certificate in Certificate.objects.select_for_update().filter(
-        dossier__candidate__user=user
-    ):
+    certificates = list(
+        Certificate.objects.select_for_update().filter(dossier__candidate__user=user)
+    )
+    for certificate in certificates:
         holder = certificate.snapshot.get("holder", {})
         certificate.snapshot["holder"] = {
             "first_name": initial(holder.get("first_name", "")),
@@ -95,18 +98,33 @@ def anonymise_juries(user, actor) -> None:
             "birth_date": "",
             "birth_place": "",
         }
+        if certificate.revoked_reason:
+            certificate.revoked_reason = anonymised_text()
         if certificate.pdf:
             stored.append((certificate.pdf.storage, certificate.pdf.name))
             certificate.pdf = ""
-        certificate.save(update_fields=["snapshot", "pdf"])
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])
+        certificate.save(update_fields=["snapshot", "pdf", "revoked_reason"])
+    CertificateEvent.objects.filter(certificate__in=[c.pk for c in certificates]).update(comment="")
+    delete_files_on_commit(stored)
     sessions = decisions.values("item__session")
     for minutes in JuryMinutes.objects.filter(session__in=sessions).exclude(
         status=DocumentStatus.PENDING
     ):
         # Already being produced: it reads the names after this transaction commits.
         with suppress(DomainError):
-            minutes_regenerate(minutes=minutes, actor=actor)
+            minutes_produce_again(minutes)
 
 
-JURIES = Contributor(key="juries", export=export_juries, anonymise=anonymise_juries, order=20)
+def sits_on_juries(user) -> str:
+    if JuryMember.objects.filter(user=user).exists():
+        return _("The account is also a jury member's.")
+    return ""
+
+
+JURIES = Contributor(
+    key="juries",
+    export=export_juries,
+    anonymise=anonymise_juries,
+    refusal=sits_on_juries,
+    order=20,
+)

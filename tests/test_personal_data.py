@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from candidates import services
 from candidates.models import AcquiredUnit, Candidate, Dossier, DossierDocument, DossierStatus
@@ -23,6 +23,13 @@ from tests.personal_data import PIECE, add_piece
 __all__ = ["evaluator", "open_cqp"]  # fixtures
 
 MY_DATA = "/accounts/my-data/"
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english():
+    """The services' messages as written (the stored placeholder stays in the site's language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -258,3 +265,116 @@ def test_an_anonymised_candidate_cannot_log_in_any_more(client, staff, closed):
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     with pytest.raises(DomainError, match="Already anonymised"):
         services.candidate_anonymise(candidate=candidate, actor=staff)
+
+
+@pytest.mark.parametrize("index", [1, 2], ids=["partially validated", "refused"])
+def test_a_candidate_whose_jury_gave_reasons_is_anonymised_and_the_reasons_removed(
+    staff, closed, index
+):
+    candidate = closed[index].candidate
+    long_ago(candidate)
+
+    services.candidate_anonymise(candidate=candidate, actor=staff)
+
+    decision = JuryDecision.objects.get(item__dossier=closed[index])
+    assert decision.motivation == "[anonymisé]"
+
+
+def test_staff_of_one_of_two_branches_may_not_anonymise(staff, closed, other_branch):
+    """Anonymising erases what every branch holds: staff of each, or a superuser."""
+    from tests import factories
+
+    candidate = closed[0].candidate
+    elsewhere = factories.cqp_with_referentiel(branch=other_branch, code="VEND")
+    Dossier.objects.create(
+        candidate=candidate,
+        cqp=elsewhere,
+        referentiel=elsewhere.referentiels.get(),
+        reference="CDNA-X-1",
+        funding=closed[0].funding,
+        status=DossierStatus.WITHDRAWN,
+    )
+    long_ago(candidate)
+
+    with pytest.raises(ActionNotPermitted):
+        services.candidate_anonymise(candidate=candidate, actor=staff)
+
+
+def test_an_account_with_another_role_is_not_anonymised(staff, closed, branch):
+    from certifications.models import BranchMembership
+
+    candidate = closed[0].candidate
+    BranchMembership.objects.create(
+        user=candidate.user, branch=branch, role=BranchMembership.BranchRole.CPNEF
+    )
+    long_ago(candidate)
+
+    assert "also a branch member" in services.anonymisation_refusal(candidate)
+    with pytest.raises(DomainError):
+        services.candidate_anonymise(candidate=candidate, actor=staff)
+
+
+def test_anonymising_removes_the_messages_that_name_them_and_only_those(staff, closed):
+    candidate = closed[0].candidate
+    address = candidate.user.email
+    to_them = OutgoingEmail.objects.create(to=address, subject="Votre dossier", body="Bonjour")
+    about_them = OutgoingEmail.objects.create(
+        to="staff@immo.example.org",
+        subject=f"Dossier {closed[0].reference} déposé",
+        body=f"{candidate.first_name} {candidate.last_name} a déposé son dossier.",
+    )
+    lookalike = OutgoingEmail.objects.create(to=f"x{address}", subject="Autre", body="Autre")
+    long_ago(candidate)
+
+    services.candidate_anonymise(candidate=candidate, actor=staff)
+
+    remaining = set(OutgoingEmail.objects.values_list("pk", flat=True))
+    assert to_them.pk not in remaining and about_them.pk not in remaining
+    assert lookalike.pk in remaining
+
+
+def test_the_export_shows_only_final_decisions_and_no_private_comment(client, closed):
+    from candidates.models import DossierEvent
+
+    dossier = closed[0]
+    JuryDecision.objects.filter(item__dossier=dossier).update(final_at=None)
+    DossierEvent.objects.create(
+        dossier=dossier,
+        action="declare_conflict",
+        from_status="evaluation",
+        to_status="evaluation",
+        comment="Conflit : beau-frère du candidat.",
+    )
+
+    data, _archive = download(client, dossier.candidate.user)
+
+    assert data["juries"]["decisions"] == []
+    assert "beau-frère" not in json.dumps(data)
+
+
+def test_a_password_reset_lifts_the_login_pause(client, closed, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    user = closed[0].candidate.user
+    user.set_password("Un-mot-de-passe-solide-42")
+    user.save()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": user.email, "password": "wrong"})
+    assert (
+        client.post(
+            "/accounts/login/", {"username": user.email, "password": "Un-mot-de-passe-solide-42"}
+        ).status_code
+        == 429
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password-reset/", {"email": user.email})
+    link = next(
+        line for line in mail.outbox[-1].body.splitlines() if "/accounts/reset/" in line
+    ).strip()
+    form_url = client.get(link[link.index("/accounts/reset/") :]).url
+    new = "Nouveau-mot-de-passe-77"
+    assert client.post(form_url, {"new_password1": new, "new_password2": new}).status_code == 302
+
+    response = client.post("/accounts/login/", {"username": user.email, "password": new})
+
+    assert response.status_code == 302

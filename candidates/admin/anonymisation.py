@@ -22,7 +22,7 @@ class AnonymiseActionMixin:
             refusal = (
                 services.anonymisation_refusal(candidate)
                 if services.may_anonymise(request.user, candidate)
-                else _("Only the staff of the candidate's branch may do this.")
+                else _("Only the staff of the candidate's branches may do this.")
             )
             rows.append((candidate, refusal))
         eligible = [candidate for candidate, refusal in rows if not refusal]

@@ -129,7 +129,7 @@ class CandidateAdmin(AnonymiseActionMixin, admin.ModelAdmin):
         branches = Branch.objects.order_by("name")
         if not request.user.is_superuser:
             branches = branches.filter(pk__in=staff_branch_ids(request.user))
-        form = InviteForm(request.POST or None, branches=branches)
+        form = InviteForm(request.POST if request.method == "POST" else None, branches=branches)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

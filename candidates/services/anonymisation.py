@@ -43,6 +43,9 @@ def anonymisation_refusal(candidate: Candidate, today: datetime.date | None = No
         return _("Already anonymised.")
     if candidate.dossiers.filter(status__in=OPEN_STATUSES).exists():
         return _("A dossier is still open.")
+    other_roles = personal_data.anonymisation_refusal(candidate.user)
+    if other_roles:
+        return other_roles
     ends_on = retention_ends_on(candidate)
     if (today or timezone.localdate()) < ends_on:
         return _("The retention period runs until %(date)s.") % {
@@ -52,16 +55,17 @@ def anonymisation_refusal(candidate: Candidate, today: datetime.date | None = No
 
 
 def may_anonymise(actor, candidate: Candidate) -> bool:
-    """Superusers; staff of a branch the candidate has a dossier in."""
+    """Superusers; staff of every branch the candidate has a dossier in (anonymising erases
+    what each of those branches holds)."""
     if actor.is_superuser:
         return True
-    branches = staff_branch_ids(actor)
-    return bool(branches) and candidate.dossiers.filter(cqp__branch_id__in=branches).exists()
+    involved = set(candidate.dossiers.values_list("cqp__branch_id", flat=True))
+    return bool(involved) and involved <= staff_branch_ids(actor)
 
 
 def candidate_anonymise(*, candidate: Candidate, actor, request=None) -> Candidate:
     if actor is None or not may_anonymise(actor, candidate):
-        raise ActionNotPermitted(_("Only the staff of the candidate's branch may do this."))
+        raise ActionNotPermitted(_("Only the staff of the candidate's branches may do this."))
     with transaction.atomic():
         locked = Candidate.objects.select_for_update().select_related("user").get(pk=candidate.pk)
         refusal = anonymisation_refusal(locked)

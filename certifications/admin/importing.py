@@ -4,7 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from cqp.audit import audit_record
 from cqp.errors import DomainError
+from cqp.models import AuditAction
 
 from ..forms import ImportForm
 from ..importers import import_referentiels
@@ -23,7 +25,9 @@ class ImportViewMixin:
             if request.user.is_superuser
             else Branch.objects.filter(pk__in=staff_branch_ids(request.user))
         )
-        form = ImportForm(request.POST or None, request.FILES or None, branches=branches)
+        # Bound on every POST, an empty one included: it gets the form's errors, not a blank form.
+        posted = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+        form = ImportForm(*posted, branches=branches)
         report = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -40,6 +44,15 @@ class ImportViewMixin:
                     )
                 except DomainError as error:  # unreadable or hostile file: nothing written
                     form.add_error("file", error.message)
+                else:
+                    if not report.dry_run:
+                        # A write answered with its report, not a redirect: on the trail here.
+                        audit_record(
+                            actor=request.user,
+                            action=AuditAction.ADMIN_CHANGE,
+                            request=request,
+                            summary=report.summary(),
+                        )
         return TemplateResponse(
             request,
             "admin/certifications/cqp/import.html",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from certifications.permissions import is_branch_staff
+from cqp.audit import record_downloads_by_others
 from cqp.errors import DomainError
 
 from .. import services
@@ -56,12 +58,16 @@ class SessionDocuments:
     def revoked_count(self) -> int:
         return sum(1 for certificate in self.certificates if certificate.is_revoked)
 
-    def ready_files(self) -> list[tuple[str, object]]:
-        """(name in the ZIP, file) of every ready PDF."""
+    def ready_documents(self) -> list:
+        """Every document whose PDF is ready, the minutes last."""
         documents = [c for c in self.certificates if c.is_ready]
         if self.minutes is not None and self.minutes.is_ready:
             documents.append(self.minutes)
-        return [(document.file_name, document.pdf) for document in documents]
+        return documents
+
+    def ready_files(self) -> list[tuple[str, object]]:
+        """(name in the ZIP, file) of every ready PDF."""
+        return [(document.file_name, document.pdf) for document in self.ready_documents()]
 
 
 def session_documents(session: JurySession) -> SessionDocuments:
@@ -69,6 +75,7 @@ def session_documents(session: JurySession) -> SessionDocuments:
     certificates = list(
         Certificate.objects.filter(decision__item__session=session)
         .defer("last_error")
+        .annotate(holder_user_id=F("dossier__candidate__user_id"))
         .order_by("year", "sequence")
     )
     minutes = JuryMinutes.objects.filter(session=session).first()
@@ -168,10 +175,19 @@ class SessionDocumentsMixin:
 
     def documents_zip_view(self, request, object_id):
         session = self._session_to_read(request, object_id)
-        files = session_documents(session).ready_files()
-        if not files:
+        documents = session_documents(session).ready_documents()
+        if not documents:
             messages.warning(request, _("No document of this session is ready yet."))
             return HttpResponseRedirect(self._change_url(session))
+        # Each holder finds in their data that staff downloaded their document.
+        record_downloads_by_others(
+            request,
+            [
+                (document, getattr(document, "holder_user_id", None), document.file_name)
+                for document in documents
+            ],
+        )
+        files = [(document.file_name, document.pdf) for document in documents]
         response = StreamingHttpResponse(zip_stream(files), content_type="application/zip")
         response["Content-Disposition"] = content_disposition_header(
             True, f"{session.branch.code}-session-{session.pk}.zip"
@@ -252,6 +268,10 @@ class CertificatePagesMixin:
         certificate = self._certificate_to_read(request, object_id)
         if not certificate.pdf:
             raise Http404
+        record_downloads_by_others(
+            request,
+            [(certificate, certificate.dossier.candidate.user_id, certificate.file_name)],
+        )
         return pdf_response(certificate.pdf, certificate.file_name)
 
     def regenerate_view(self, request, object_id):

@@ -26,6 +26,7 @@ from .documents import (
     certificate_issue,
     certificate_regenerate,
     certificate_revoke,
+    minutes_produce_again,
     minutes_regenerate,
     session_documents_issue,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "member_add",
     "member_declare_conflict",
     "member_remove",
+    "minutes_produce_again",
     "minutes_regenerate",
     "quorum_problems",
     "rules_for",

@@ -161,6 +161,12 @@ def certificate_regenerate(*, certificate: Certificate, actor) -> Certificate:
 
 def minutes_regenerate(*, minutes: JuryMinutes, actor) -> JuryMinutes:
     _require_staff(actor, minutes.session.branch_id)
+    return minutes_produce_again(minutes)
+
+
+def minutes_produce_again(minutes: JuryMinutes) -> JuryMinutes:
+    """Queue the minutes' production again (the system's call: after an anonymisation, the
+    names they print changed; staff go through `minutes_regenerate`)."""
     with transaction.atomic():
         locked = JuryMinutes.objects.select_for_update().get(pk=minutes.pk)
         if locked.status == DocumentStatus.PENDING:
