@@ -149,6 +149,9 @@ class DecisionForm(UnitFieldsMixin, forms.Form):
     )
 
     def __init__(self, *args, tally, decision=None, **kwargs):
+        # The president's page holds the vote form too, with the same unit field names: ids of
+        # its own keep each label on its box (a duplicated id leaves the checkboxes unnamed).
+        kwargs.setdefault("auto_id", "id_decision_%s")
         super().__init__(*args, **kwargs)
         self.tally = tally
         self.units = [line.unit for line in tally.units]

@@ -39,7 +39,7 @@ class DocumentInline(ReadOnlyInline):
     def uploader(self, document):
         return person(document.uploaded_by)
 
-    @admin.display(description="")
+    @admin.display(description=gettext_lazy("file"))  # a header, for screen readers too
     def link(self, document):
         url = reverse("candidates:document_download", args=[document.dossier_id, document.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))

@@ -92,7 +92,7 @@ class ReferentielVersionInline(ReadOnlyInline):
     def status_display(self, obj):
         return status_badge(obj.status, obj.get_status_display())
 
-    @admin.display(description="")
+    @admin.display(description=gettext_lazy("action"))  # a header, for screen readers too
     def open_link(self, obj):
         url = reverse("admin:certifications_referentiel_change", args=[obj.pk])
         label = _("Edit this draft") if obj.is_editable else _("See this version")
@@ -325,7 +325,10 @@ class CqpAdmin(ImportViewMixin, BranchScopedAdmin):
         if not is_branch_staff(request.user, cqp.branch_id):
             raise PermissionDenied
         transition = CQP_LIFECYCLE.get(action)
-        form = TransitionForm(request.POST or None, comment_required=action in COMMENT_REQUIRED)
+        form = TransitionForm(
+            request.POST if request.method == "POST" else None,
+            comment_required=action in COMMENT_REQUIRED,
+        )
         change_url = reverse("admin:certifications_cqp_change", args=[cqp.pk])
         if request.method == "POST" and form.is_valid():
             try:
@@ -355,7 +358,9 @@ class CqpAdmin(ImportViewMixin, BranchScopedAdmin):
         cqp = self._get_visible(request, object_id)
         if not is_cpnef_member(request.user, cqp.branch_id):
             raise PermissionDenied
-        form = CpnefDecisionForm(request.POST or None, request.FILES or None)
+        # Bound on every POST, an empty one included: it gets the form's errors, not a blank form.
+        posted = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+        form = CpnefDecisionForm(*posted)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
