@@ -49,11 +49,18 @@ def check_upload(upload) -> tuple[str, str]:
     return sniff(upload)
 
 
+# Device names Windows refuses as a file name, whatever the extension ("CON.pdf" included).
+WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]) *(\.|$)", re.IGNORECASE)
+
+
 def display_name(name: str, extension: str) -> str:
     """The uploader's file name made harmless for display (no path, no control characters)."""
     base = PurePath((name or "").replace("\\", "/")).name
     base = unicodedata.normalize("NFC", base)
+    base = re.sub(r"\s+", " ", base)  # tabs, line and paragraph separators too
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = re.sub(r"[<>:\"/|?*]", "_", base).strip(" .")
     stem = PurePath(base).stem[: NAME_MAX - len(extension)] or _("document")
+    if WINDOWS_RESERVED.match(stem):
+        stem = f"_{stem}"[: NAME_MAX - len(extension)]
     return f"{stem}{extension}"

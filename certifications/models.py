@@ -4,6 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.images import get_image_dimensions
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -19,11 +20,20 @@ from cqp.validators import search_key, validate_siret
 REGISTRY_NUMBER_RE = re.compile(r"^(RNCP|RS)\d{1,6}$")
 LOGO_DIR = "branches/logos/"
 LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_PIXELS = 16_000_000
 
 
 def validate_logo_size(upload) -> None:
     if upload.size > LOGO_MAX_BYTES:
         raise ValidationError(_("The logo is too large (2 MB at most)."), code="logo_size")
+    # A small file may unpack to a huge bitmap (a decompression bomb) that every certificate's
+    # rendering would then hold in memory: the header says how large, without unpacking.
+    width, height = get_image_dimensions(upload)
+    if width and height and width * height > LOGO_MAX_PIXELS:
+        raise ValidationError(
+            _("The logo is too large (16 million pixels at most, e.g. 4000 × 4000)."),
+            code="logo_pixels",
+        )
 
 
 class IdccConvention(models.Model):

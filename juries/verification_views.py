@@ -90,6 +90,15 @@ class VerificationView(View):
 class VerificationJsonView(View):
     """The same answer as data: {"status": "valid" | "revoked" | "unknown", ...}."""
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Machines read the answer: a refused method is said in JSON too.
+        refused = super().http_method_not_allowed(request, *args, **kwargs)
+        response = JsonResponse(
+            {"status": "method_not_allowed", "detail": _("Only GET is allowed.")}, status=405
+        )
+        response["Allow"] = refused["Allow"]
+        return _headers(response)
+
     def get(self, request, code):
         if _too_many(request):
             response = JsonResponse(

@@ -86,12 +86,14 @@ def test_it_logs_in_with_the_address_in_another_case(db, client):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_authentication_is_case_insensitive_but_checks_the_password(db):
+def test_authentication_is_case_insensitive_but_checks_the_password(db, rf):
     user = User.objects.create_user("jane@example.org", PASSWORD)
+    # A login comes with its request (django-axes counts the failures per client).
+    request = rf.post("/accounts/login/")
 
-    assert authenticate(username="JANE@example.org", password=PASSWORD) == user
-    assert authenticate(username="JANE@example.org", password="wrong-password") is None
-    assert authenticate(username="john@example.org", password=PASSWORD) is None
+    assert authenticate(request, username="JANE@example.org", password=PASSWORD) == user
+    assert authenticate(request, username="JANE@example.org", password="wrong-password") is None
+    assert authenticate(request, username="john@example.org", password=PASSWORD) is None
 
 
 def test_names_fall_back_to_the_address(db):

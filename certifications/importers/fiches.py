@@ -1,10 +1,11 @@
 """Streaming parser of the France Compétences XML export of certification fiches (flux 4.1).
 
 The export is one `FICHES` element holding `VERSION_FLUX` and then tens of thousands of `FICHE`
-elements, so the file is read with `iterparse` and each direct child `FICHE` is turned into a
+elements, so the file is parsed in chunks and each direct child `FICHE` is turned into a
 `Fiche` at its end event, then dropped from the tree: memory stays flat whatever the size.
 Parsing goes through defusedxml with DTDs, entity declarations and external references all
-forbidden (the real export has none), so entity expansion and XXE are refused up front.
+forbidden (the real export has none), so entity expansion and XXE are refused up front; the
+bounds of `bounded` refuse a fiche, a text or a tag too large for any real export.
 
 Quirks of the format this module absorbs:
 
@@ -23,16 +24,19 @@ Quirks of the format this module absorbs:
 import datetime
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser, iterparse
+from defusedxml.ElementTree import DefusedXMLParser
 from django.utils.translation import gettext as _
 
 from cqp.errors import DomainError
+
+from .bounded import BadEncoding, BoundedTreeBuilder, Oversized, bounded_events
 
 ROOT_TAG = "FICHES"
 FICHE_TAG = "FICHE"
@@ -228,53 +232,75 @@ def iter_fiches(source) -> Iterator[Fiche]:
     """Yield the fiches of an export (a path or a binary file object), one at a time.
 
     Raises ImportFileError when the file is missing, is not well-formed XML, declares a DTD
-    or entities, or is not a `FICHES` document; fiches already yielded stay yielded, so the
-    caller must make its writes all-or-nothing.
+    or entities, an encoding the parser cannot read, exceeds the bounds of `bounded` or is not
+    a `FICHES` document; fiches already yielded stay yielded, so the caller must make its
+    writes all-or-nothing.
     """
     name = source_name(source)
     check_source(source)
+    builder = BoundedTreeBuilder()
     parser = DefusedXMLParser(
-        target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
     )
     depth = 0
     position = 0
     root = None
     try:
-        for event, elem in iterparse(source, events=("start", "end"), parser=parser):
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    if elem.tag != ROOT_TAG:
-                        raise _file_error(
-                            name,
-                            _("this is not a France Compétences export (root element %s).")
-                            % elem.tag,
-                        )
-                    root = elem
-                continue
-            depth -= 1
-            if depth != 1:
-                continue
-            # A direct child of FICHES is complete: use it, then drop it from the tree.
-            if elem.tag == FICHE_TAG:
-                position += 1
-                yield _fiche_from_element(elem, position)
-            elem.clear()
-            root.remove(elem)
+        with _opened(source) as handle:
+            for event, elem in bounded_events(handle, parser, builder):
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        if elem.tag != ROOT_TAG:
+                            raise _file_error(
+                                name,
+                                _("this is not a France Compétences export (root element %s).")
+                                % elem.tag,
+                            )
+                        root = elem
+                    continue
+                depth -= 1
+                if depth != 1:
+                    continue
+                # A direct child of FICHES is complete: use it, then drop it from the tree.
+                if elem.tag == FICHE_TAG:
+                    position += 1
+                    yield _fiche_from_element(elem, position)
+                elem.clear()
+                root.remove(elem)
     except ParseError as error:
         line = error.position[0] if getattr(error, "position", None) else None
         raise _file_error(name, _("malformed XML (%s).") % _parse_reason(error), line) from error
     except DefusedXmlException as error:
-        line = getattr(parser.parser, "CurrentLineNumber", None)
         raise _file_error(
             name,
             _("refused: the file declares a DTD or entities, which an export never does."),
-            line,
+            _line(parser),
+        ) from error
+    except Oversized as error:
+        raise _file_error(name, error.reason, _line(parser)) from error
+    except BadEncoding as error:
+        raise _file_error(
+            name, _("its declared encoding cannot be read (%s); export it in UTF-8.") % error
         ) from error
     except OSError as error:
         raise _file_error(name, _("cannot be read (%s).") % (error.strerror or error)) from error
     if root is None:
         raise _file_error(name, _("the file is empty."))
+
+
+def _line(parser) -> int | None:
+    return getattr(parser.parser, "CurrentLineNumber", None)
+
+
+@contextmanager
+def _opened(source):
+    """A binary file object for `source`: the one given, or the path opened (and closed)."""
+    if hasattr(source, "read"):
+        yield source
+        return
+    with open(source, "rb") as handle:
+        yield handle
 
 
 def _parse_reason(error: ParseError) -> str:

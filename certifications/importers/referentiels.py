@@ -38,6 +38,7 @@ from cqp.validators import siret_is_valid
 from .fiches import Bloc, Fiche, check_source, iter_fiches, source_name
 
 SOURCE_LABEL = "France Compétences, fiche %s"
+MAX_UNITS = 100  # blocs in one fiche (a real one: about 10)
 CODES_SEPARATOR = ", "
 CATALOGUE_FIELDS = (
     "title",
@@ -251,6 +252,12 @@ def _check_fiche(fiche: Fiche) -> str:
         return _("The fiche has no title (INTITULE).")
     if fiche.problems:
         return fiche.problems[0]
+    if len(fiche.units) > MAX_UNITS:
+        # Each unit costs several writes: a fiche made of thousands of blocs is an attack.
+        return _("The fiche has %(count)s blocs; no fiche has more than %(max)s.") % {
+            "count": len(fiche.units),
+            "max": MAX_UNITS,
+        }
     seen = set()
     code_length = CompetenceUnit._meta.get_field("code").max_length
     for index, bloc in enumerate(fiche.units, start=1):

@@ -122,7 +122,9 @@ class SessionPagesMixin:
             ids = staff_branch_ids(request.user)
             branches = branches.filter(pk__in=ids)
             cqps = cqps.filter(branch__in=ids)
-        form = SessionForm(request.POST or None, branches=branches, cqps=cqps)
+        form = SessionForm(
+            request.POST if request.method == "POST" else None, branches=branches, cqps=cqps
+        )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

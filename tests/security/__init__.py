@@ -1,0 +1,1 @@
+"""Hostile input: XML imports, uploads, and every form and JSON endpoint fuzzed (hypothesis)."""
