@@ -16,8 +16,10 @@ REDIS_URL ?= redis://127.0.0.1:6379/15
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k catalogue -x".
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist); WORKERS=0 runs in this process (e.g. to use a debugger).
+# Work stealing: a process that is done takes tests from the other's queue, so the long
+# browser journeys do not leave one process working alone at the end.
 WORKERS ?= 2
-XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
+XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist worksteal)
 # JUNIT=path/prefix writes a JUnit report per pytest run: prefix-<run>.xml (used by .ci/run).
 JUNIT ?=
 junit = $(if $(JUNIT),--junitxml=$(JUNIT)-$(1).xml)
