@@ -714,7 +714,7 @@ def _seed_candidates() -> list[tuple[str, str]]:
             spec.email, DEMO_PASSWORD, first_name=spec.first_name, last_name=spec.last_name
         )
         employee = spec.situation == "employee"
-        candidate = Candidate.objects.create(
+        candidate = Candidate(
             user=user,
             first_name=spec.first_name,
             last_name=spec.last_name,
@@ -723,6 +723,8 @@ def _seed_candidates() -> list[tuple[str, str]]:
             situation=spec.situation,
             employer_name="Agence démo Immobilier" if employee else "",
         )
+        candidate.refresh_search_text()
+        candidate.save()
         dossier = services.dossier_open(
             candidate=candidate,
             cqp=cqp,

@@ -19,7 +19,7 @@ from certifications.models import (
     TrainingProvider,
 )
 from cqp.models import LifecycleEvent
-from cqp.validators import validate_siret
+from cqp.validators import search_key, validate_siret
 
 
 class Candidate(models.Model):
@@ -55,6 +55,12 @@ class Candidate(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    search_text = models.TextField(
+        _("search key"),
+        blank=True,
+        editable=False,
+        help_text=_("Names and e-mail address without accents, kept by the services."),
+    )
 
     class Meta:
         verbose_name = _("candidate")
@@ -67,6 +73,10 @@ class Candidate(models.Model):
     @property
     def email(self):
         return self.user.email
+
+    def refresh_search_text(self) -> None:
+        """What the admin's search reads (accent- and case-insensitive, trigram-indexed)."""
+        self.search_text = search_key(self.last_name, self.first_name, self.user.email)
 
     @property
     def identity_is_complete(self) -> bool:

@@ -204,6 +204,7 @@ def anonymise_candidate(user, actor) -> None:
     candidate.employer_siret = ""
     candidate.birth_date = None
     candidate.anonymised_at = timezone.now()
+    candidate.refresh_search_text()
     candidate.save()
     DossierEvent.objects.filter(dossier__in=dossiers).update(comment="")
     PositioningAssessment.objects.filter(dossier__in=dossiers).update(

@@ -475,7 +475,7 @@ def _candidate(spec: DemoCandidate, cqp, *, staff, evaluators) -> Dossier:
         spec.email, DEMO_PASSWORD, first_name=spec.first_name, last_name=spec.last_name
     )
     employee = spec.situation == "employee"
-    candidate = Candidate.objects.create(
+    candidate = Candidate(
         user=user,
         first_name=spec.first_name,
         last_name=spec.last_name,
@@ -484,6 +484,8 @@ def _candidate(spec: DemoCandidate, cqp, *, staff, evaluators) -> Dossier:
         situation=spec.situation,
         employer_name="Agence démo Immobilier" if employee else "",
     )
+    candidate.refresh_search_text()
+    candidate.save()
     dossier = dossier_open(
         candidate=candidate,
         cqp=cqp,

@@ -72,9 +72,10 @@ def candidate_register(*, email: str, password: str, first_name: str, last_name:
                 existing.set_password(password)
                 existing.first_name, existing.last_name = first_name, last_name
                 existing.save(update_fields=["password", "first_name", "last_name"])
-                Candidate.objects.filter(user=existing).update(
-                    first_name=first_name, last_name=last_name
-                )
+                candidate = existing.candidate
+                candidate.first_name, candidate.last_name = first_name, last_name
+                candidate.refresh_search_text()
+                candidate.save(update_fields=["first_name", "last_name", "search_text"])
                 notifications.account_confirmation(
                     existing,
                     _token_path("candidates:confirm_email", existing, confirmation_tokens),
@@ -84,7 +85,9 @@ def candidate_register(*, email: str, password: str, first_name: str, last_name:
         user = user_model.objects.create_user(
             email, password, first_name=first_name, last_name=last_name, is_active=False
         )
-        candidate = Candidate.objects.create(user=user, first_name=first_name, last_name=last_name)
+        candidate = Candidate(user=user, first_name=first_name, last_name=last_name)
+        candidate.refresh_search_text()
+        candidate.save()
         notifications.account_confirmation(
             user, _token_path("candidates:confirm_email", user, confirmation_tokens)
         )
@@ -135,7 +138,9 @@ def candidate_invite(
             user = user_model.objects.create_user(email, first_name=first_name, last_name=last_name)
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        candidate = Candidate.objects.create(user=user, first_name=first_name, last_name=last_name)
+        candidate = Candidate(user=user, first_name=first_name, last_name=last_name)
+        candidate.refresh_search_text()
+        candidate.save()
         notifications.account_invitation(
             user, _token_path("candidates:accept_invitation", user, invitation_tokens), branch
         )
@@ -169,6 +174,7 @@ def candidate_update_profile(*, candidate: Candidate, actor, **fields) -> Candid
     with transaction.atomic():
         for name, value in fields.items():
             setattr(candidate, name, value)
+        candidate.refresh_search_text()
         candidate.save()
         if changes:
             comment = "; ".join(

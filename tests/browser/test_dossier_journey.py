@@ -80,7 +80,10 @@ def evaluator(branch, open_cqp):
 @pytest.fixture
 def other_candidate(db):
     user = factories.UserFactory(email="autre.candidat@example.org")
-    return Candidate.objects.create(user=user, first_name=user.first_name, last_name=user.last_name)
+    candidate = Candidate(user=user, first_name=user.first_name, last_name=user.last_name)
+    candidate.refresh_search_text()
+    candidate.save()
+    return candidate
 
 
 def in_french(label) -> str:

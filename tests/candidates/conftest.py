@@ -29,7 +29,10 @@ def make_candidate(email, **identity):
         "situation": Candidate.Situation.EMPLOYEE,
     }
     defaults.update(identity)
-    return Candidate.objects.create(user=user, **defaults)
+    candidate = Candidate(user=user, **defaults)
+    candidate.refresh_search_text()
+    candidate.save()
+    return candidate
 
 
 @pytest.fixture

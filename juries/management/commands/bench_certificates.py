@@ -187,13 +187,15 @@ def issued_certificates(count: int) -> list[Certificate]:
             first_name=first_name,
             last_name=last_name,
         )
-        candidate = Candidate.objects.create(
+        candidate = Candidate(
             user=user,
             first_name=first_name,
             last_name=last_name,
             birth_date=datetime.date(1990, 1, 1) + datetime.timedelta(days=97 * n),
             birth_place="Lyon",
         )
+        candidate.refresh_search_text()
+        candidate.save()
         dossier = Dossier.objects.create(
             candidate=candidate,
             cqp=cqp,

@@ -1,0 +1,255 @@
+"""Words the generated dataset draws from: French names, places, jobs and competences.
+
+Last names come with a weight so that, as in a real population, a few are frequent (a search
+for "Martin" finds many candidates) and most are rare.
+"""
+
+FIRST_NAMES = [
+    "Marie",
+    "Jean",
+    "Pierre",
+    "Michel",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Catherine",
+    "Philippe",
+    "Nicolas",
+    "Christophe",
+    "Stéphane",
+    "Sébastien",
+    "Frédéric",
+    "Julien",
+    "Céline",
+    "Émilie",
+    "Aurélie",
+    "Camille",
+    "Léa",
+    "Chloé",
+    "Manon",
+    "Inès",
+    "Sarah",
+    "Lucas",
+    "Hugo",
+    "Théo",
+    "Louis",
+    "Gabriel",
+    "Arthur",
+    "Jules",
+    "Raphaël",
+    "Noé",
+    "Léna",
+    "Zoé",
+    "Jade",
+    "Louise",
+    "Alice",
+    "Anaïs",
+    "Mélanie",
+    "Laëtitia",
+    "Hélène",
+    "Gaëlle",
+    "Loïc",
+    "Jérôme",
+    "Grégory",
+    "Benoît",
+    "François",
+    "Françoise",
+    "Agnès",
+    "Cédric",
+    "Thierry",
+    "Yannick",
+    "Maëlle",
+    "Océane",
+    "Rémi",
+    "Adèle",
+    "Bérénice",
+    "Élodie",
+    "Kévin",
+    "Mohamed",
+    "Fatima",
+    "Yasmine",
+    "Karim",
+    "Mamadou",
+    "Aïcha",
+    "Sofiane",
+    "Nadia",
+    "Ibrahim",
+    "Amina",
+    "Thomas",
+    "Antoine",
+    "Mathilde",
+]
+
+# (last name, weight): the first ones are the most frequent names in France.
+_WEIGHTED_LAST_NAMES = [
+    (name, weight)
+    for weight, names in (
+        (40, "Martin"),
+        (20, "Bernard Dubois Thomas Robert Richard Petit Durand"),
+        (10, "Leroy Moreau Simon Laurent Lefèvre Michel Garcia David Bertrand Roux Vincent"),
+        (
+            4,
+            "Fournier Morel Girard André Lefebvre Mercier Dupont Lambert Bonnet François "
+            "Martinez Legrand Garnier Faure Rousseau Blanc Guérin Muller Henry Roussel Nicolas "
+            "Perrin Morin Mathieu Clément Gauthier Dumont Lopez Fontaine Chevalier Robin "
+            "Masson Sanchez Gérard Nguyen Boyer Denis Lemaire Duval Joly Gautier Roger Roche "
+            "Roy Noël Meyer Lucas Meunier Jean Pérez Marchand Dufour Blanchard Marie Barbier "
+            "Brun Dumas Brunet Schmitt Leroux Colin Fernandez Pierre Renard Arnaud Rolland "
+            "Caron Aubert Giraud Leclerc Vidal Bourgeois Renaud Lemoine Picard Gaillard "
+            "Philippe Leclercq Lacroix Fabre Dupuis Olivier Rodriguez Hubert Louis "
+            "Charles Guillot Rivière Guillaume Adam Rey Moulin Gonzalez Berger Lecomte "
+            "Ménard Fleury Deschamps Carpentier Julien Benoît Paris Maillard Marchal Aubry "
+            "Vasseur Renault Jacquet Collet Prévost Poirier Charpentier Royer Huet "
+            "Baron Dupuy Pons Paul Laine Carré Breton Rémy Schneider Pelletier Diallo Traoré",
+        ),
+    )
+    for name in names.split()
+]
+
+LAST_NAMES = [name for name, _weight in _WEIGHTED_LAST_NAMES]
+LAST_NAME_WEIGHTS = [weight for _name, weight in _WEIGHTED_LAST_NAMES]
+
+CITIES = [
+    ("Paris", "75011"),
+    ("Marseille", "13005"),
+    ("Lyon", "69003"),
+    ("Toulouse", "31000"),
+    ("Nice", "06000"),
+    ("Nantes", "44000"),
+    ("Montpellier", "34000"),
+    ("Strasbourg", "67000"),
+    ("Bordeaux", "33000"),
+    ("Lille", "59000"),
+    ("Rennes", "35000"),
+    ("Reims", "51100"),
+    ("Saint-Étienne", "42000"),
+    ("Le Havre", "76600"),
+    ("Toulon", "83000"),
+    ("Grenoble", "38000"),
+    ("Dijon", "21000"),
+    ("Angers", "49000"),
+    ("Nîmes", "30000"),
+    ("Clermont-Ferrand", "63000"),
+    ("Le Mans", "72000"),
+    ("Aix-en-Provence", "13100"),
+    ("Brest", "29200"),
+    ("Tours", "37000"),
+    ("Amiens", "80000"),
+    ("Limoges", "87000"),
+    ("Besançon", "25000"),
+    ("Metz", "57000"),
+    ("Perpignan", "66000"),
+    ("Orléans", "45000"),
+    ("Rouen", "76000"),
+    ("Caen", "14000"),
+    ("Pointe-à-Pitre", "97110"),
+    ("Saint-Denis", "97400"),
+]
+
+# Jobs a branch certifies; a branch's CQPs take them in turn, with a specialty when repeated.
+JOBS = [
+    "Vendeur conseil en magasin",
+    "Vendeur en magasin spécialisé jeux et jouets",
+    "Négociateur immobilier",
+    "Auxiliaire spécialisé vétérinaire",
+    "Assistant en ressources humaines",
+    "Technicien de maintenance industrielle",
+    "Opérateur de production",
+    "Conducteur de ligne automatisée",
+    "Agent de prévention et de sécurité",
+    "Employé polyvalent de restauration",
+    "Cuisinier en restauration collective",
+    "Serveur en brasserie",
+    "Réceptionniste en hôtellerie",
+    "Agent de propreté et d'hygiène",
+    "Chef d'équipe propreté",
+    "Préparateur de commandes",
+    "Cariste d'entrepôt",
+    "Conducteur routier de marchandises",
+    "Technicien de laboratoire",
+    "Animateur de loisirs sportifs",
+    "Moniteur de ski",
+    "Coiffeur manager",
+    "Esthéticien conseil",
+    "Boucher",
+    "Charcutier traiteur",
+    "Boulanger",
+    "Pâtissier confiseur",
+    "Fleuriste",
+    "Opticien conseil",
+    "Assistant dentaire",
+    "Agent de services médico-sociaux",
+    "Gestionnaire de paie",
+    "Chargé de clientèle bancaire",
+    "Conseiller en assurance",
+    "Technicien de l'automobile",
+    "Carrossier peintre",
+    "Mécanicien cycles",
+    "Menuisier agenceur",
+    "Plaquiste",
+    "Technicien en climatisation",
+    "Installateur en télécommunications",
+    "Agent d'exploitation des déchets",
+    "Opérateur de maintenance des remontées mécaniques",
+    "Gardien d'immeuble",
+    "Employé de pharmacie",
+    "Animateur périscolaire",
+    "Métallier serrurier",
+    "Soudeur industriel",
+    "Technicien en vidéoprotection",
+    "Concepteur vendeur en cuisine",
+]
+SPECIALTIES = [
+    "",
+    "option grande distribution",
+    "option commerce de proximité",
+    "option encadrement",
+    "option industrie",
+    "option services",
+    "option export",
+    "option numérique",
+    "option maintenance",
+    "option qualité",
+]
+
+UNIT_TITLES = [
+    "Accueillir et conseiller le client",
+    "Organiser son activité et son poste de travail",
+    "Réaliser les opérations courantes du métier",
+    "Contrôler la qualité de sa production",
+    "Appliquer les règles d'hygiène, de santé et de sécurité",
+    "Gérer les stocks et les approvisionnements",
+    "Communiquer au sein d'une équipe",
+    "Animer une équipe et transmettre son savoir-faire",
+    "Assurer le suivi administratif et commercial",
+    "Diagnostiquer une anomalie et proposer une solution",
+    "Mettre en valeur l'offre et les produits",
+    "Conclure une vente et fidéliser le client",
+    "Préparer et conduire une intervention technique",
+    "Prévenir les risques professionnels et environnementaux",
+    "Utiliser les outils numériques du métier",
+    "Réaliser un entretien de premier niveau des équipements",
+]
+COMPETENCE_VERBS = [
+    "Identifier les besoins",
+    "Préparer le matériel nécessaire",
+    "Appliquer les procédures",
+    "Vérifier le résultat obtenu",
+    "Rendre compte de son intervention",
+    "Adapter sa communication",
+]
+CRITERIA = [
+    "Les consignes sont respectées",
+    "Le vocabulaire professionnel est maîtrisé",
+    "Les délais sont tenus",
+    "Les règles de sécurité sont appliquées",
+    "Le résultat est conforme à la demande",
+]
+
+TRAINING_PROVIDERS = (
+    "Institut {city} Formation",
+    "Campus des métiers de {city}",
+    "CFA interprofessionnel de {city}",
+    "Académie {city} Compétences",
+    "Greta de {city}",
+)
