@@ -180,6 +180,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Cache: per process by default; CACHE_URL=redis://127.0.0.1:6379/1 shares it (rate limits).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The admin dashboard's figures are computed at most once per this many seconds for each
+# scope and filters (they aggregate every dossier of a branch: too costly for each request).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # Public verification: lookups per client address and minute before answering 429.
 VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect

@@ -44,5 +44,6 @@ urlpatterns = [
     path("verify/", include("juries.verification_urls")),
     path("documents/", include("juries.document_urls")),
     path("media/", include("certifications.media_urls")),
+    path("admin/dashboard/", include("juries.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from tests.access_matrix_spec import (
     OK,
     Case,
     Expected,
+    expect,
     page,
     signed_in,
 )
@@ -139,6 +140,14 @@ JURIES = {
             "S1's minutes",
             lambda w: {"pk": w.minutes_1.pk},
             get=signed_in(HIDDEN, staff_a=OK, cpnef_a=OK, juror_a=OK),
+        ),
+    ),
+    # The branch dashboard, in the admin: its members see their branch's figures; everyone else
+    # (anonymous visitors included) is sent to the admin's login, which is not the site's.
+    "dashboard:index": page(
+        get=expect(MOVED, staff_a=OK, staff_b=OK, cpnef_a=OK, cpnef_b=OK),
+        post=expect(
+            MOVED, staff_a=NO_METHOD, staff_b=NO_METHOD, cpnef_a=NO_METHOD, cpnef_b=NO_METHOD
         ),
     ),
 }

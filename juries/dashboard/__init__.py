@@ -1,0 +1,1 @@
+"""The branch dashboard: figures a branch asks for, as tables, SVG charts and CSV files."""
