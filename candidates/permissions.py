@@ -43,6 +43,8 @@ def get_dossier_for_user(user, pk: int, write: bool = False) -> Dossier:
         ).get(pk=pk)
     except Dossier.DoesNotExist:
         raise Http404 from None
+    if user.is_authenticated and dossier.candidate.user_id == user.pk:
+        user._cqp_candidate = dossier.candidate  # its owner's profile: no second read
     owner = is_dossier_owner(user, dossier)
     if write:
         if owner:

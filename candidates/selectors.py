@@ -2,11 +2,12 @@
 
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from certifications.models import CompetenceUnit, Cqp
 from cqp.queries import count_subquery
+from cqp.validators import search_key
 
 from .lifecycles import DOSSIER_LIFECYCLE, PRIVATE_COMMENT_ACTIONS, WITH_EVALUATOR, step_label
 from .models import (
@@ -19,7 +20,9 @@ from .models import (
     DossierDocument,
     DossierEvent,
     PositioningAssessment,
+    PositioningUnit,
     TrainingPlan,
+    TrainingPlanUnit,
     UnitAssessment,
 )
 
@@ -50,8 +53,9 @@ def dossier_timeline(dossier: Dossier, *, hide_private: bool = True) -> list[Dos
 
 def dossier_units(dossier: Dossier) -> list:
     """The units of the dossier's version, each with `acquired` (carried over or granted)."""
-    held = set(dossier.carried_over.values_list("unit_id", flat=True))
-    held |= set(dossier.granted_units.values_list("unit_id", flat=True))
+    carried = dossier.carried_over.order_by().values_list("unit_id", flat=True)
+    granted = dossier.granted_units.order_by().values_list("unit_id", flat=True)
+    held = set(carried.union(granted))
     units = list(dossier.referentiel.units.order_by("order", "id"))
     for unit in units:
         unit.acquired = unit.pk in held
@@ -204,7 +208,8 @@ def dossier_positioning(dossier: Dossier) -> PositioningAssessment | None:
     return (
         PositioningAssessment.objects.filter(dossier=dossier)
         .select_related("evaluator")
-        .prefetch_related("units__unit")
+        # The lines with their unit in one query (a plain "units__unit" takes two).
+        .prefetch_related(Prefetch("units", PositioningUnit.objects.select_related("unit")))
         .first()
     )
 
@@ -214,7 +219,7 @@ def dossier_training_plan(dossier: Dossier) -> TrainingPlan | None:
     plan = (
         TrainingPlan.objects.filter(dossier=dossier)
         .select_related("provider", "recorded_by")
-        .prefetch_related("units__unit")
+        .prefetch_related(Prefetch("units", TrainingPlanUnit.objects.select_related("unit")))
         .first()
     )
     if plan is not None:
@@ -248,3 +253,26 @@ def dossier_assessments(dossier: Dossier) -> list[UnitAssessment]:
 def counted_assessments(dossier: Dossier) -> QuerySet[UnitAssessment]:
     """The dossier's unit assessments that count: not made by an evaluator in conflict."""
     return dossier.unit_assessments.exclude(evaluator_id__in=dossier.conflicts.values("person_id"))
+
+
+def search_words(term: str) -> list[str]:
+    """The words of a search as the search keys hold them (no accents, lower case)."""
+    return search_key(term).split()
+
+
+def candidates_matching(queryset: QuerySet[Candidate], term: str) -> QuerySet[Candidate]:
+    """Candidates whose names or e-mail address contain every word typed, accents aside
+    (a trigram index serves it on PostgreSQL)."""
+    for word in search_words(term):
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
+
+def dossiers_matching(queryset: QuerySet[Dossier], term: str) -> QuerySet[Dossier]:
+    """Dossiers whose reference, or candidate's names or e-mail address, contain every word."""
+    for word in search_words(term):
+        queryset = queryset.filter(
+            Q(reference__contains=word.upper())
+            | Q(candidate__in=Candidate.objects.filter(search_text__contains=word))
+        )
+    return queryset

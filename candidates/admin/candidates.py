@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,9 +15,11 @@ from django.utils.translation import gettext_lazy
 from certifications.models import Branch
 from certifications.permissions import member_branch_ids, staff_branch_ids
 from cqp.errors import DomainError
+from cqp.queries import count_subquery
 
 from .. import services
 from ..models import Candidate, Dossier
+from ..selectors import candidates_matching
 from .anonymisation import AnonymiseActionMixin
 
 
@@ -42,8 +44,13 @@ class CandidateAdmin(AnonymiseActionMixin, admin.ModelAdmin):
     list_display = ["__str__", "email_address", "situation", "birth_date", "dossier_count"]
     list_filter = ["situation", ("anonymised_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
-    search_fields = ["last_name", "first_name", "user__email"]
-    search_help_text = gettext_lazy("Name or e-mail address.")
+    # Searched through the candidate's search key (see get_search_results).
+    search_fields = ["search_text"]
+    search_help_text = gettext_lazy("Name or e-mail address (accents and case aside).")
+    # A total order an index serves (Django would otherwise add "-pk" and sort every row).
+    ordering = ["last_name", "first_name", "id"]
+    # One COUNT per page (the total without filters costs a second one over every row).
+    show_full_result_count = False
     fields = [
         "last_name",
         "first_name",
@@ -65,14 +72,19 @@ class CandidateAdmin(AnonymiseActionMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("user")
+        # Counted by a correlated subquery: computed for the page's rows only, where a join
+        # with GROUP BY would count every candidate's dossiers before sorting.
+        dossiers = Dossier.objects.filter(candidate=OuterRef("pk"))
         if request.user.is_superuser:
-            return qs.annotate(_dossier_count=Count("dossiers"))
+            return qs.annotate(_dossier_count=count_subquery(dossiers, "candidate"))
         ids = member_branch_ids(request.user)
-        in_branch = Q(dossiers__cqp__branch__in=ids)
-        # A subquery rather than a join: one row per candidate, the count stays right.
+        in_branches = dossiers.filter(cqp__branch__in=ids)
         return qs.filter(
             pk__in=Dossier.objects.filter(cqp__branch__in=ids).values("candidate_id")
-        ).annotate(_dossier_count=Count("dossiers", filter=in_branch))
+        ).annotate(_dossier_count=count_subquery(in_branches, "candidate"))
+
+    def get_search_results(self, request, queryset, search_term):
+        return candidates_matching(queryset, search_term), False
 
     def has_module_permission(self, request):
         return request.user.is_superuser or bool(member_branch_ids(request.user))

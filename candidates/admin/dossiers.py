@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from certifications.admin.cqp import status_badge
 from certifications.admin.history import person
 from certifications.admin.scoping import BranchScopedAdmin
+from certifications.models import EvaluatorAccreditation
 from certifications.permissions import staff_branch_ids
 from cqp.errors import DomainError
 
@@ -24,6 +25,7 @@ from ..lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
 from ..models import Dossier, PositioningAssessment
 from ..panels import admin_dossier_sections
 from ..permissions import is_dossier_staff
+from ..selectors import dossiers_matching
 from .actions import STAFF_ACTIONS, DossierActionForm, awaiting_evaluator
 from .evaluation import evaluation_sections
 from .export import csv_response
@@ -56,6 +58,38 @@ class EvaluatorFollowUpFilter(admin.SimpleListFilter):
         return queryset.filter(evaluator_due_on__range=(today, today + datetime.timedelta(days=7)))
 
 
+class BranchChoicesFilter(admin.RelatedFieldListFilter):
+    """Choices from the user's branches, not read from the dossiers (RelatedOnlyFieldListFilter
+    runs a DISTINCT over every dossier on each page)."""
+
+    def field_choices(self, field, request, model_admin):
+        limit = self.limit_choices(request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=limit, ordering=ordering)
+
+    def limit_choices(self, request, model_admin) -> dict:
+        raise NotImplementedError
+
+
+class BranchCqpFilter(BranchChoicesFilter):
+    def limit_choices(self, request, model_admin):
+        if request.user.is_superuser:
+            return {}
+        return {"branch__in": model_admin.visible_branch_ids(request)}
+
+
+class BranchEvaluatorFilter(BranchChoicesFilter):
+    """The evaluators accredited by the user's branches."""
+
+    def limit_choices(self, request, model_admin):
+        accreditations = EvaluatorAccreditation.objects.all()
+        if not request.user.is_superuser:
+            accreditations = accreditations.filter(
+                branch__in=model_admin.visible_branch_ids(request)
+            )
+        return {"pk__in": accreditations.values("user_id")}
+
+
 @admin.register(Dossier)
 class DossierAdmin(BranchScopedAdmin):
     branch_path = "cqp__branch"
@@ -73,19 +107,19 @@ class DossierAdmin(BranchScopedAdmin):
     list_filter = [
         "status",
         EvaluatorFollowUpFilter,
-        ("cqp", admin.RelatedOnlyFieldListFilter),
+        ("cqp", BranchCqpFilter),
         "funding",
         "candidate__situation",
-        ("evaluator", admin.RelatedOnlyFieldListFilter),
+        ("evaluator", BranchEvaluatorFilter),
     ]
     list_select_related = ["candidate", "cqp", "evaluator"]
-    search_fields = [
-        "reference",
-        "candidate__last_name",
-        "candidate__first_name",
-        "candidate__user__email",
-    ]
-    search_help_text = gettext_lazy("Reference, candidate's name or e-mail address.")
+    # Searched through the reference and the candidate's search key (get_search_results).
+    search_fields = ["reference"]
+    search_help_text = gettext_lazy(
+        "Reference, candidate's name or e-mail address (accents and case aside)."
+    )
+    # One COUNT per page (the total without filters costs a second one over every row).
+    show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["reference", "candidate", "cqp", "referentiel", "previous"]}),
         (
@@ -122,17 +156,27 @@ class DossierAdmin(BranchScopedAdmin):
     change_list_template = "admin/candidates/dossier/change_list.html"
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("candidate__user", "cqp__branch", "referentiel__cqp", "evaluator")
-        )
+        # What the list shows (list_select_related); a dossier's page reads more (get_object).
+        return super().get_queryset(request).select_related("candidate", "cqp", "evaluator")
+
+    def get_search_results(self, request, queryset, search_term):
+        return dossiers_matching(queryset, search_term), False
 
     def get_object(self, request, object_id, from_field=None):
-        """Read once per request (the dossier page asks twice: for its context and its form)."""
+        """Read once per request (the dossier page asks twice: for its context and its form),
+        with what the page shows."""
         cache = request.__dict__.setdefault("_cqp_dossiers", {})
         if (object_id, from_field) not in cache:
-            cache[object_id, from_field] = super().get_object(request, object_id, from_field)
+            queryset = self.get_queryset(request).select_related(
+                "candidate__user", "cqp__branch", "referentiel__cqp"
+            )
+            try:
+                dossier = queryset.get(pk=int(object_id)) if from_field is None else None
+            except (Dossier.DoesNotExist, ValueError, TypeError):
+                dossier = None
+            if from_field is not None:  # not used by our pages; Django's own lookup then
+                dossier = super().get_object(request, object_id, from_field)
+            cache[object_id, from_field] = dossier
         return cache[object_id, from_field]
 
     # --- rights: looked at, never edited; staff act through the lifecycle actions -----------
