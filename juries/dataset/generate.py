@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
@@ -164,8 +164,9 @@ FUNDING_MIX = {
     Funding.PERSONAL: 15,
     Funding.OTHER: 5,
 }
-# A tiny valid PDF: the generated pieces all point at one per kind (files of 150,000
-# dossiers would only fill the disk; their rows are what the pages read).
+# A tiny valid PDF: the generated pieces, certificates, attestations and minutes all point at
+# one per kind (150,000 dossiers' files would fill the disk and rendering 60,000 certificates
+# takes hours; their rows are what the pages read, and every download answers).
 SAMPLE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -173,6 +174,7 @@ SAMPLE_PDF = (
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 DOSSIERS_PER_SESSION = 36
+UPCOMING_DAYS = 120  # how far ahead the sessions to come are spread
 USER_FIELDS = [
     "id",
     "password",
@@ -184,6 +186,17 @@ USER_FIELDS = [
     "is_active",
     "date_joined",
 ]
+
+
+def sample_pdf(kind: str) -> str:
+    """The file every generated piece or document of this kind points at."""
+    return f"dataset/{kind}.pdf"
+
+
+def save_sample_pdfs(kinds) -> None:
+    for kind in kinds:
+        if not default_storage.exists(sample_pdf(kind)):
+            default_storage.save(sample_pdf(kind), ContentFile(SAMPLE_PDF))
 
 
 def split(total: int, weights: list[float], minimum: int = 0) -> list[int]:
@@ -229,6 +242,8 @@ class SessionPlan:
     members: list[tuple[int, str, str]]  # user id, college, role
     dossiers: list[int] = field(default_factory=list)
     cqps: set[int] = field(default_factory=set)
+    # When each dossier was put on the agenda (its event's time).
+    added: dict[int, datetime.datetime] = field(default_factory=dict)
 
     @property
     def president(self) -> int:
@@ -291,7 +306,7 @@ class DatasetGenerator:
                 ("catalogue", self.catalogue),
                 ("dossiers", self.dossiers),
                 ("juries and certificates", self.juries),
-                ("sequences", self.sequences),
+                ("sequences and statistics", self.sequences),
             ]
             for label, step in steps:
                 started = timezone.now()
@@ -311,6 +326,7 @@ class DatasetGenerator:
             raise ValueError("the IDCC conventions are missing: run migrate first")
         picked = self.rng.sample(conventions, self.branch_count)
         self.branches = []  # (id, code, name)
+        self.cpnef_names = []  # printed on the certificates
         branch_rows, idcc_rows, member_rows = [], [], []
         codes = set()
         for index, (convention_id, label) in enumerate(picked):
@@ -319,6 +335,7 @@ class DatasetGenerator:
             code = f"B{index + 1:02d}"
             codes.add(code)
             self.branches.append((branch_id, code, name))
+            self.cpnef_names.append(f"CPNEF — {label}"[:255])
             branch_rows.append(
                 (
                     branch_id,
@@ -326,7 +343,7 @@ class DatasetGenerator:
                     f"{SLUG_PREFIX}{index + 1:02d}-{slugify(label)[:40]}",
                     code,
                     "",
-                    f"CPNEF — {label}"[:255],
+                    self.cpnef_names[-1],
                     "",
                     "",
                     f"Présidence paritaire {index + 1}",
@@ -398,7 +415,7 @@ class DatasetGenerator:
                     self.new_id(EvaluatorAccreditation),
                     user_id,
                     self.branches[b][0],
-                    (self.now - datetime.timedelta(days=2500)).date(),
+                    timezone.localdate(self.now - datetime.timedelta(days=2500)),
                     None,
                     f"ACC-{self.branches[b][1]}-{i + 1:04d}",
                 )
@@ -479,7 +496,7 @@ class DatasetGenerator:
                         self.new_id(CpnefDecision),
                         cqp_id,
                         CpnefDecision.Outcome.APPROVE,
-                        published.date(),
+                        timezone.localdate(published),
                         f"CPNEF-{code}-{i + 1:03d}",
                         "",
                         "",
@@ -628,7 +645,7 @@ class DatasetGenerator:
                 provider_id = provider_rows[b % len(provider_rows)][0]
                 by_branch[b].append(provider_id)
                 link_rows.append((provider_id, self.branches[b][0]))
-        start = (self.now - datetime.timedelta(days=2500)).date()
+        start = timezone.localdate(self.now - datetime.timedelta(days=2500))
         for info in self.cqps:
             chosen = self.rng.sample(by_branch[info.branch], min(2, len(by_branch[info.branch])))
             for provider_id in chosen:
@@ -719,7 +736,9 @@ class DatasetGenerator:
                 when = self.session_time(self.days_ago(30, 6 * 365))
                 self.session(b, when, SessionStatus.CANCELLED)
             for i in range(upcoming[b]):
-                when = self.session_time(self.now + datetime.timedelta(days=7 + 21 * i))
+                # Over the next four months: a large branch holds several juries a week.
+                ahead = 7 + UPCOMING_DAYS * i / upcoming[b]
+                when = self.session_time(self.now + datetime.timedelta(days=ahead))
                 status = SessionStatus.CONVENED if i == 0 else SessionStatus.PLANNED
                 self.upcoming_by_branch[b].append(self.session(b, when, status))
 
@@ -832,8 +851,10 @@ class DatasetGenerator:
         complete = when.get("declare_complete")
         due = None
         if status in (S.POSITIONING, S.VAE, S.TRAINING, S.EVALUATION):
-            due = (changed + datetime.timedelta(days=45)).date()
-        vae_requested = when[f"choose_{Pathway.VAE}"].date() if pathway == Pathway.VAE else None
+            due = timezone.localdate(changed + datetime.timedelta(days=45))
+        vae_requested = (
+            timezone.localdate(when[f"choose_{Pathway.VAE}"]) if pathway == Pathway.VAE else None
+        )
         provider = None
         if pathway == Pathway.TRAINING and info.habilitations:
             provider, habilitation = rng.choice(info.habilitations)
@@ -871,6 +892,7 @@ class DatasetGenerator:
             validated = self.assessments(dossier_id, info, status, pathway, evaluator, when)
         if session is not None:
             session.dossiers.append(dossier_id)
+            session.added[dossier_id] = when["put_on_agenda"]
             session.cqps.add(info.id)
             if status in FINAL:
                 self.finals.append((dossier_id, c, info, status, reference, validated))
@@ -892,7 +914,7 @@ class DatasetGenerator:
                     self.new_id(DossierDocument),
                     dossier_id,
                     kind,
-                    f"dataset/{kind}.pdf",
+                    sample_pdf(kind),
                     f"{kind}.pdf",
                     "application/pdf",
                     len(SAMPLE_PDF),
@@ -910,12 +932,12 @@ class DatasetGenerator:
                 positioning_id,
                 dossier_id,
                 evaluator,
-                day.date(),
+                timezone.localdate(day),
                 pathway,
                 "Expérience significative dans le métier."
                 if vae
                 else "Une formation complète est recommandée.",
-                (day + datetime.timedelta(days=365)).date() if vae else None,
+                timezone.localdate(day + datetime.timedelta(days=365)) if vae else None,
                 day,
             )
         )
@@ -937,7 +959,7 @@ class DatasetGenerator:
 
     def training_plan(self, dossier_id, info, provider, habilitation, funding, evaluator, when):
         plan_id = self.new_id(TrainingPlan)
-        start = (when["plan_training"] + datetime.timedelta(days=14)).date()
+        start = timezone.localdate(when["plan_training"] + datetime.timedelta(days=14))
         self.rows["plan"].append(
             (
                 plan_id,
@@ -972,7 +994,8 @@ class DatasetGenerator:
         else:
             validated = {u for u in units if rng.random() < 0.9}
         start = when["start_evaluation"]
-        end = when.get("declare_ready", self.now)
+        # Assessed until handed to the jury, or until the candidate withdrew.
+        end = when.get("declare_ready") or when.get("withdraw") or self.now
         modality = (
             AssessmentModality.PORTFOLIO
             if pathway == Pathway.VAE
@@ -989,7 +1012,7 @@ class DatasetGenerator:
                     dossier_id,
                     unit_id,
                     evaluator,
-                    moment.date(),
+                    timezone.localdate(moment),
                     modality,
                     UnitAssessmentResult.VALIDATED if ok else UnitAssessmentResult.NOT_VALIDATED,
                     "",
@@ -1187,10 +1210,7 @@ class DatasetGenerator:
             rows = self.rows.pop(key)
             self.write(model, fields, rows)
             self.say(f"  {len(rows):,} rows of {model._meta.db_table} written")
-        for kind in DossierDocument.Kind.values:
-            name = f"dataset/{kind}.pdf"
-            if not default_storage.exists(name):
-                default_storage.save(name, ContentFile(SAMPLE_PDF))
+        save_sample_pdfs(DossierDocument.Kind.values)
 
     # --- juries ----------------------------------------------------------------------------
 
@@ -1216,7 +1236,8 @@ class DatasetGenerator:
                     plan.status,
                     changed,
                     self.staff[plan.branch][0],
-                    plan.starts_at - datetime.timedelta(days=40),
+                    # Planned weeks ahead, and never after the first dossier put on it.
+                    min([plan.starts_at - datetime.timedelta(days=40), *plan.added.values()]),
                 )
             )
             member_ids = {}
@@ -1228,7 +1249,6 @@ class DatasetGenerator:
             if not plan.cqps:
                 plan.cqps.add(rng.choice(self.branch_cqps[plan.branch]).id)
             cqp_rows.extend((plan.id, cqp_id) for cqp_id in sorted(plan.cqps))
-            added = plan.starts_at - datetime.timedelta(days=21)
             for order, dossier_id in enumerate(plan.dossiers, start=1):
                 item_id = self.new_id(AgendaItem)
                 item_rows.append(
@@ -1239,7 +1259,7 @@ class DatasetGenerator:
                         order,
                         not closed,
                         self.staff[plan.branch][0],
-                        added,
+                        plan.added[dossier_id],
                     )
                 )
                 if not closed:
@@ -1305,7 +1325,10 @@ class DatasetGenerator:
                         "level": str(Level(info.level).label),
                         "referentiel_version": 1,
                     },
-                    "branch": {"name": branch_name, "cpnef_name": ""},
+                    "branch": {
+                        "name": branch_name,
+                        "cpnef_name": self.cpnef_names[plan.branch],
+                    },
                     "dossier": reference,
                     "units_held": [
                         {
@@ -1330,7 +1353,7 @@ class DatasetGenerator:
                     (
                         self.new_id(Certificate),
                         DocumentStatus.READY,
-                        "",
+                        sample_pdf(kind),
                         1,
                         "",
                         decided,
@@ -1356,7 +1379,7 @@ class DatasetGenerator:
                     (
                         self.new_id(JuryMinutes),
                         DocumentStatus.READY,
-                        "",
+                        sample_pdf("minutes"),
                         1,
                         "",
                         moment,
@@ -1458,6 +1481,9 @@ class DatasetGenerator:
             ],
             minutes_rows,
         )
+        save_sample_pdfs(
+            [Certificate.Kind.CERTIFICATE, Certificate.Kind.PARTIAL_ATTESTATION, "minutes"]
+        )
         self.say(
             f"  {len(session_rows):,} sessions, {len(decision_rows):,} decisions, "
             f"{len(certificate_rows):,} certificates and attestations written"
@@ -1465,3 +1491,9 @@ class DatasetGenerator:
 
     def sequences(self) -> None:
         reset_sequences(list(self.ids))
+        if connection.vendor == "postgresql":
+            # Fresh statistics: the planner would otherwise believe the tables nearly empty
+            # until autovacuum comes by (and choose nested loops over 150,000 rows).
+            with connection.cursor() as cursor:
+                for model in self.ids:
+                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
