@@ -100,13 +100,13 @@ class EvaluatorDossierListView(LoginRequiredMixin, ListView):
         user = self.request.user
         self.filter_form = DossierFilterForm(self.request.GET, cqps=selectors.assigned_cqps(user))
         self.filters = self.filter_form.filters()
-        return selectors.with_evaluator_progress(
-            selectors.filter_assigned_dossiers(user, **self.filters)
-        )
+        return selectors.filter_assigned_dossiers(user, **self.filters)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
+        context["dossiers"] = list(context["dossiers"])
+        selectors.add_evaluator_progress(context["dossiers"])
         for dossier in context["dossiers"]:
             dossier.next_step = next_step(dossier)
             # A due date binds the evaluator only while they are at work on the dossier.

@@ -117,8 +117,35 @@ def filter_assigned_dossiers(
     return dossiers.order_by(F("evaluator_due_on").asc(nulls_last=True), "reference")
 
 
+PROGRESS_FIELDS = (
+    "required_count",
+    "carried_required_count",
+    "done_count",
+    "has_booklet",
+    "has_plan",
+)
+
+
+def add_evaluator_progress(dossiers: list[Dossier]) -> None:
+    """Set `with_evaluator_progress`'s figures on a page of dossiers, in one query.
+
+    Computed for the page's rows only: annotated on the whole list, PostgreSQL hashes every
+    VAE booklet and training plan of the database before the LIMIT (130 ms at 150,000
+    dossiers, against a few here).
+    """
+    progress = {
+        row["pk"]: row
+        for row in with_evaluator_progress(
+            Dossier.objects.filter(pk__in=[d.pk for d in dossiers])
+        ).values("pk", *PROGRESS_FIELDS)
+    }
+    for dossier in dossiers:
+        for name in PROGRESS_FIELDS:
+            setattr(dossier, name, progress[dossier.pk][name])
+
+
 def with_evaluator_progress(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
-    """Annotate what the list needs to say the next step, in the list's one query.
+    """Annotate what the evaluator's list needs to say the next step.
 
     `required_count`: required units of the version; `carried_required_count`: those already
     held (not assessed); `done_count`: assessments of required units that count (not made by
@@ -166,7 +193,8 @@ def assigned_status_counts(user) -> dict[str, int]:
 
 def assigned_cqps(user):
     """The CQPs of the dossiers assigned to `user`, for the list's filter."""
-    return Cqp.objects.filter(dossiers__evaluator=user).distinct().order_by("code", "id")
+    assigned = Dossier.objects.filter(evaluator=user).values("cqp_id")
+    return Cqp.objects.filter(pk__in=assigned).order_by("code", "id")
 
 
 _UNREAD = object()

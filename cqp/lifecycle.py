@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .errors import TransitionNotAllowed
@@ -33,6 +34,7 @@ class Lifecycle:
     transitions: Iterable[Transition]
     status_field: str = "status"
     _by_action: dict = field(init=False, repr=False)
+    _labels: dict = field(init=False, repr=False, default_factory=dict)  # per language
 
     def __post_init__(self):
         self.transitions = tuple(self.transitions)
@@ -51,8 +53,13 @@ class Lifecycle:
         return {t.target or status for t in self.actions_from(status)}
 
     def status_label(self, status: str) -> str:
-        choices = dict(self.model._meta.get_field(self.status_field).choices)
-        return str(choices.get(status, status))
+        # Translated once per language: lists show hundreds of statuses.
+        language = get_language()
+        labels = self._labels.get(language)
+        if labels is None:
+            choices = self.model._meta.get_field(self.status_field).choices
+            labels = self._labels[language] = {value: str(label) for value, label in choices}
+        return labels.get(status, status)
 
 
 def apply_transition(

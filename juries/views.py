@@ -17,6 +17,7 @@ from candidates.views import document_response
 from cqp.errors import DomainError
 
 from . import selectors, services
+from .agenda_table import agenda_rows
 from .forms import ConflictForm, DecisionForm, OpenDeliberationForm, VoteForm
 from .models import JuryMinutes, Outcome, SessionStatus, Vote
 from .permissions import get_item_for_member, get_session_for_member
@@ -102,6 +103,7 @@ class SessionDetailView(MemberSessionMixin, TemplateView):
             presence_recorded=any(m.present is not None for m in members),
             cqps=session.cqps.order_by("code"),
             agenda=agenda,
+            agenda_rows=agenda_rows(agenda, session, is_president=president),
             decided_count=sum(1 for item in agenda if item.decision_outcome),
             to_vote_count=sum(1 for item in agenda if item.vote_state == selectors.TO_VOTE),
             open_form=open_form if can_open else None,

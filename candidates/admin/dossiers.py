@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -16,8 +17,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from certifications.admin.cqp import status_badge
 from certifications.admin.history import person
 from certifications.admin.scoping import BranchScopedAdmin
-from certifications.models import EvaluatorAccreditation
+from certifications.models import Cqp, EvaluatorAccreditation
 from certifications.permissions import staff_branch_ids
+from cqp.admin_lists import ListRowsMixin, SelectListFilter, int_or_none
 from cqp.errors import DomainError
 
 from .. import services
@@ -58,40 +60,53 @@ class EvaluatorFollowUpFilter(admin.SimpleListFilter):
         return queryset.filter(evaluator_due_on__range=(today, today + datetime.timedelta(days=7)))
 
 
-class BranchChoicesFilter(admin.RelatedFieldListFilter):
-    """Choices from the user's branches, not read from the dossiers (RelatedOnlyFieldListFilter
-    runs a DISTINCT over every dossier on each page)."""
+class CqpFilter(SelectListFilter):
+    """The CQPs of the user's branches (not read from the dossiers: a DISTINCT over each)."""
 
-    def field_choices(self, field, request, model_admin):
-        limit = self.limit_choices(request, model_admin)
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(include_blank=False, limit_choices_to=limit, ordering=ordering)
+    title = gettext_lazy("CQP")
+    parameter_name = "cqp"
 
-    def limit_choices(self, request, model_admin) -> dict:
-        raise NotImplementedError
-
-
-class BranchCqpFilter(BranchChoicesFilter):
-    def limit_choices(self, request, model_admin):
-        if request.user.is_superuser:
-            return {}
-        return {"branch__in": model_admin.visible_branch_ids(request)}
-
-
-class BranchEvaluatorFilter(BranchChoicesFilter):
-    """The evaluators accredited by the user's branches."""
-
-    def limit_choices(self, request, model_admin):
-        accreditations = EvaluatorAccreditation.objects.all()
+    def lookups(self, request, model_admin):
+        cqps = Cqp.objects.order_by("code", "id")
         if not request.user.is_superuser:
-            accreditations = accreditations.filter(
-                branch__in=model_admin.visible_branch_ids(request)
-            )
-        return {"pk__in": accreditations.values("user_id")}
+            cqps = cqps.filter(branch__in=model_admin.visible_branch_ids(request))
+        return [
+            (pk, f"{code} — {title}") for pk, code, title in cqps.values_list("pk", "code", "title")
+        ]
+
+    def filter_on(self, queryset, value):
+        return queryset.filter(cqp_id=int_or_none(value))
+
+
+class EvaluatorFilter(SelectListFilter):
+    """The evaluators accredited by the user's branches, and "none assigned"."""
+
+    title = gettext_lazy("evaluator")
+    parameter_name = "evaluator"
+    NONE = "none"
+
+    def lookups(self, request, model_admin):
+        accredited = EvaluatorAccreditation.objects.all()
+        if not request.user.is_superuser:
+            accredited = accredited.filter(branch__in=model_admin.visible_branch_ids(request))
+        people = (
+            get_user_model()
+            .objects.filter(pk__in=accredited.values("user_id"))
+            .order_by("last_name", "first_name", "id")
+            .values_list("pk", "first_name", "last_name", "email")
+        )
+        return [(self.NONE, _("None assigned"))] + [
+            (pk, f"{first} {last} ({email})".strip()) for pk, first, last, email in people
+        ]
+
+    def filter_on(self, queryset, value):
+        if value == self.NONE:
+            return queryset.filter(evaluator__isnull=True)
+        return queryset.filter(evaluator_id=int_or_none(value))
 
 
 @admin.register(Dossier)
-class DossierAdmin(BranchScopedAdmin):
+class DossierAdmin(ListRowsMixin, BranchScopedAdmin):
     branch_path = "cqp__branch"
     list_display = [
         "reference",
@@ -107,10 +122,10 @@ class DossierAdmin(BranchScopedAdmin):
     list_filter = [
         "status",
         EvaluatorFollowUpFilter,
-        ("cqp", BranchCqpFilter),
+        CqpFilter,
         "funding",
         "candidate__situation",
-        ("evaluator", BranchEvaluatorFilter),
+        EvaluatorFilter,
     ]
     list_select_related = ["candidate", "cqp", "evaluator"]
     # Searched through the reference and the candidate's search key (get_search_results).
@@ -193,7 +208,7 @@ class DossierAdmin(BranchScopedAdmin):
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, dossier):
-        return status_badge(dossier.status, dossier.get_status_display())
+        return status_badge(dossier.status, DOSSIER_LIFECYCLE.status_label(dossier.status))
 
     @admin.display(description=gettext_lazy("evaluator"), ordering="evaluator__last_name")
     def evaluator_display(self, dossier):

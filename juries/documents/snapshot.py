@@ -4,7 +4,8 @@ when the PDF is produced, so that producing it again takes their new values)."""
 
 import datetime
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from candidates.models import AcquiredUnit
 
@@ -14,6 +15,11 @@ def _unit(unit, acquired_on: datetime.date | None = None) -> dict:
     if acquired_on is not None:
         data["acquired_on"] = acquired_on.isoformat()
     return data
+
+
+def _in_french(label) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label())
 
 
 def certificate_snapshot(decision, decided_on: datetime.date) -> dict:
@@ -40,7 +46,8 @@ def certificate_snapshot(decision, decided_on: datetime.date) -> dict:
             "code": cqp.code,
             "title": cqp.title,
             "registry_number": cqp.registry_number,
-            "level": cqp.get_level_display() if cqp.level else "",
+            # The document is French whatever language the president's pages are in.
+            "level": _in_french(cqp.get_level_display) if cqp.level else "",
             "referentiel_version": dossier.referentiel.version,
         },
         "branch": {"name": session.branch.name, "cpnef_name": session.branch.cpnef_name},

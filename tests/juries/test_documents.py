@@ -27,6 +27,7 @@ from certifications.models import CompetenceUnit, Cqp
 from cqp.errors import ActionNotPermitted, DomainError, TransitionNotAllowed
 from juries import services
 from juries.documents.codes import ALPHABET, LENGTH
+from juries.documents.snapshot import certificate_snapshot
 from juries.models import (
     AgendaItem,
     Certificate,
@@ -223,6 +224,23 @@ def test_closing_issues_a_certificate_an_attestation_and_the_minutes(closed_pend
     assert session.status == SessionStatus.CLOSED
 
 
+def french_level(cqp) -> str:
+    with translation.override("fr"):
+        return str(cqp.get_level_display()) if cqp.level else ""
+
+
+def test_the_snapshot_is_in_french_whatever_the_presidents_language(closed_pending, open_cqp):
+    open_cqp.level = "4"
+    open_cqp.save(update_fields=["level"])
+    decision = closed_pending.certificate.decision
+    decision.item.dossier.cqp = open_cqp
+
+    with translation.override("en"):
+        snapshot = certificate_snapshot(decision, timezone.localdate())
+
+    assert snapshot["cqp"]["level"] == "Niveau 4"
+
+
 def test_the_snapshot_holds_what_the_documents_print(closed_pending, branch, open_cqp):
     session, _members, (certified, partial, _refused) = closed_pending
     today = timezone.localdate().isoformat()
@@ -240,7 +258,7 @@ def test_the_snapshot_holds_what_the_documents_print(closed_pending, branch, ope
         "code": "NI",
         "title": "Négociateur immobilier",
         "registry_number": open_cqp.registry_number,
-        "level": open_cqp.get_level_display() if open_cqp.level else "",
+        "level": french_level(open_cqp),
         "referentiel_version": 1,
     }
     assert snapshot["branch"] == {"name": "Immobilier", "cpnef_name": branch.cpnef_name}
