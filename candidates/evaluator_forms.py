@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import Habilitation, TrainingProvider
+from cqp.forms import QuickSelect
 
 from .lifecycles import WITH_EVALUATOR
 from .models import (
@@ -69,7 +70,13 @@ class DossierFilterForm(forms.Form):
     """The list's filters, read from the query string (every field optional)."""
 
     status = forms.ChoiceField(label=_("Status"), required=False)
-    cqp = CqpFilterField(label=_("CQP"), queryset=None, required=False, empty_label=_("Every CQP"))
+    cqp = CqpFilterField(
+        label=_("CQP"),
+        queryset=None,
+        required=False,
+        empty_label=_("Every CQP"),
+        widget=QuickSelect,
+    )
     due = forms.ChoiceField(label=_("Due date"), required=False)
 
     def __init__(self, *args, cqps, **kwargs):

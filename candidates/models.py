@@ -225,6 +225,11 @@ class Dossier(models.Model):
             models.Index(fields=["evaluator", "status"]),
             # The lists' order (newest first): a page of them without sorting every row.
             models.Index(fields=["-created_at", "-id"], name="dossier_newest_first"),
+            # The evaluator's list: their dossiers by due date, a page without sorting them all.
+            models.Index(
+                fields=["evaluator", "evaluator_due_on", "reference"],
+                name="dossier_evaluator_queue",
+            ),
         ]
 
     def __str__(self):

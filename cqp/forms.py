@@ -1,5 +1,8 @@
+from html import escape
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,3 +19,28 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+
+class QuickSelect(forms.Select):
+    """A select whose options are written by Python, not by a template each: the CQP filter
+    of a busy evaluator offers 160 of them, and their templates were half the page's time.
+    Options are value, label and selection (no per-option attributes)."""
+
+    template_name = "cqp/widgets/quick_select.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        parts = []
+        for group, options, _index in context["widget"]["optgroups"]:
+            if group:
+                parts.append(f'<optgroup label="{escape(str(group))}">')
+            for option in options:
+                selected = " selected" if option["selected"] else ""
+                parts.append(
+                    f'<option value="{escape(str(option["value"]))}"{selected}>'
+                    f"{escape(str(option['label']))}</option>"
+                )
+            if group:
+                parts.append("</optgroup>")
+        context["widget"]["options_html"] = mark_safe("".join(parts))
+        return context

@@ -183,6 +183,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # The admin dashboard's figures are computed at most once per this many seconds for each
 # scope and filters (they aggregate every dossier of a branch: too costly for each request).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+# The admin's long lists count their rows at most once per this many seconds for the same
+# query (counting a branch's dossiers costs more than drawing a page; 0: count every time).
+ADMIN_COUNT_CACHE_SECONDS = env.int("ADMIN_COUNT_CACHE_SECONDS", default=60)
 # Public verification: lookups per client address and minute before answering 429.
 VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from certifications.models import Branch
 from certifications.permissions import member_branch_ids, staff_branch_ids
+from cqp.admin_lists import ListRowsMixin
 from cqp.errors import DomainError
 from cqp.queries import count_subquery
 
@@ -38,9 +39,10 @@ class InviteForm(forms.Form):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(AnonymiseActionMixin, admin.ModelAdmin):
+class CandidateAdmin(ListRowsMixin, AnonymiseActionMixin, admin.ModelAdmin):
     """Candidates with a dossier in the user's branches; their profile is theirs to change."""
 
+    counted_with = (Dossier,)  # staff see the candidates of their branches' dossiers
     list_display = ["__str__", "email_address", "situation", "birth_date", "dossier_count"]
     list_filter = ["situation", ("anonymised_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]

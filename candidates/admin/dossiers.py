@@ -19,12 +19,12 @@ from certifications.admin.history import person
 from certifications.admin.scoping import BranchScopedAdmin
 from certifications.models import Cqp, EvaluatorAccreditation
 from certifications.permissions import staff_branch_ids
-from cqp.admin_lists import ListRowsMixin, SelectListFilter, int_or_none
+from cqp.admin_lists import ListRowsMixin, SelectListFilter, id_or_none
 from cqp.errors import DomainError
 
 from .. import services
 from ..lifecycles import DOSSIER_LIFECYCLE, WITH_EVALUATOR
-from ..models import Dossier, PositioningAssessment
+from ..models import Candidate, Dossier, PositioningAssessment
 from ..panels import admin_dossier_sections
 from ..permissions import is_dossier_staff
 from ..selectors import dossiers_matching
@@ -75,7 +75,8 @@ class CqpFilter(SelectListFilter):
         ]
 
     def filter_on(self, queryset, value):
-        return queryset.filter(cqp_id=int_or_none(value))
+        cqp_id = id_or_none(value)
+        return queryset.none() if cqp_id is None else queryset.filter(cqp_id=cqp_id)
 
 
 class EvaluatorFilter(SelectListFilter):
@@ -102,12 +103,16 @@ class EvaluatorFilter(SelectListFilter):
     def filter_on(self, queryset, value):
         if value == self.NONE:
             return queryset.filter(evaluator__isnull=True)
-        return queryset.filter(evaluator_id=int_or_none(value))
+        evaluator_id = id_or_none(value)
+        if evaluator_id is None:  # not "none" and not an id: no evaluator is called that
+            return queryset.none()
+        return queryset.filter(evaluator_id=evaluator_id)
 
 
 @admin.register(Dossier)
 class DossierAdmin(ListRowsMixin, BranchScopedAdmin):
     branch_path = "cqp__branch"
+    counted_with = (Candidate,)  # filtered on the candidate's situation
     list_display = [
         "reference",
         "candidate",

@@ -1215,9 +1215,9 @@ def test_the_list_shows_25_dossiers_a_page(as_evaluator, evaluator, open_cqp):
 
 
 # List: session, user, accreditation, the CQP filter (checked, then listed), counts per status,
-# paginator's count, the page's dossiers (progress annotated), navigation (memberships, profile,
-# jury seat).
-LIST_QUERIES = 11
+# paginator's count, the page's dossiers, their progress (computed for the page only),
+# navigation (memberships, profile, jury seat).
+LIST_QUERIES = 12
 # Dossier page: session, user, dossier, pieces, units with competences and criteria, carried
 # over, positioning and plan with their lines (read twice: by the units' selector and for the
 # summary), assessments with criteria, units missing an assessment, history, navigation.

@@ -74,7 +74,8 @@ def test_the_list_keeps_its_query_count_with_many_dossiers(
         services.dossier_assign_evaluator(dossier=dossier, evaluator=evaluator, actor=staff)
     client.force_login(evaluator)
     # session, user, accreditation check, CQPs of the filter, counts per status, paginator's
-    # count, dossiers, and the navigation (memberships, accreditation, candidate profile)
-    with django_assert_max_num_queries(10):
+    # count, dossiers, their progress (for the page only), and the navigation (memberships,
+    # accreditation, candidate profile)
+    with django_assert_max_num_queries(11):
         page = client.get(URL)
     assert len(page.context["dossiers"]) == 12
