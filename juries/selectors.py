@@ -114,6 +114,19 @@ def session_agenda(session: JurySession) -> QuerySet[AgendaItem]:
     return items.none()
 
 
+AGENDA_FIELDS = (
+    "session_id",
+    "dossier_id",
+    "order",
+    "active",
+    "dossier__reference",
+    "dossier__evaluator_id",
+    "dossier__candidate__first_name",
+    "dossier__candidate__last_name",
+    "dossier__cqp__code",
+)
+
+
 def agenda_for_member(session: JurySession, seat: JuryMember) -> list[AgendaItem]:
     """The session's agenda in order, in one query, each item with the candidate and CQP,
     `vote_state` (VOTED, TO_VOTE, CONFLICT, EVALUATED or NO_VOTE for the member),
@@ -123,6 +136,8 @@ def agenda_for_member(session: JurySession, seat: JuryMember) -> list[AgendaItem
     items = list(
         session_agenda(session)
         .select_related("dossier__candidate", "dossier__cqp")
+        # What the agenda shows: 300 whole rows of four tables took twice as long to build.
+        .only(*AGENDA_FIELDS)
         .annotate(
             voted=Exists(Vote.objects.filter(item=OuterRef("pk"), member=seat)),
             conflicted=Exists(
