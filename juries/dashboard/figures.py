@@ -317,16 +317,18 @@ def _pending(filters: Filters) -> tuple[tuple[Pending, ...], int]:
         minutes = minutes.filter(session__cqps=filters.cqp_id)
     kind = Certificate.Kind
     pending, failed = DocumentStatus.PENDING, DocumentStatus.FAILED
-    counts = certificates.aggregate(
+    # Two queries, each reading only its rows through an index (status; branch and year):
+    # one pass over every certificate of a national branch took 50 ms.
+    counts = certificates.filter(status__in=(pending, failed)).aggregate(
         certificates_pending=Count("pk", filter=Q(kind=kind.CERTIFICATE, status=pending)),
         certificates_failed=Count("pk", filter=Q(kind=kind.CERTIFICATE, status=failed)),
         attestations_pending=Count("pk", filter=Q(kind=kind.PARTIAL_ATTESTATION, status=pending)),
         attestations_failed=Count("pk", filter=Q(kind=kind.PARTIAL_ATTESTATION, status=failed)),
-        this_year=Count(
-            "pk",
-            filter=Q(kind=kind.CERTIFICATE, year=timezone.localdate().year)
-            & ~Q(status=DocumentStatus.REVOKED),
-        ),
+    )
+    counts |= (
+        certificates.filter(kind=kind.CERTIFICATE, year=timezone.localdate().year)
+        .exclude(status=DocumentStatus.REVOKED)
+        .aggregate(this_year=Count("pk"))
     )
     counts |= minutes.aggregate(
         minutes_pending=Count("pk", filter=Q(status=pending)),
