@@ -9,6 +9,7 @@ data (see juries/bench/pages.py); the sessions the bench opens are deleted at th
 """
 
 import argparse
+import gc
 import json
 from pathlib import Path
 
@@ -64,6 +65,10 @@ class Command(BaseCommand):
         # The server gets a key of its own: its sessions are signed with it.
         load_sessions = Sessions(secret_key=load.new_secret_key())
         loaded, load_errors = [], []
+        # As cqp/wsgi.py does once the application is loaded: measured in process, the pages
+        # run under the garbage collector's settings of the served ones.
+        gc.collect()
+        gc.freeze()
         try:
             results = self._in_process(scenarios, sessions, options)
             if with_load:
