@@ -7,7 +7,6 @@ shows a select and a button instead, in a GET form that keeps the list's other p
 
 import hashlib
 from functools import cached_property
-from html import escape
 
 from django.conf import settings
 from django.contrib import admin
@@ -19,6 +18,8 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from .forms import option_tag
 
 
 class SelectListFilter(admin.SimpleListFilter):
@@ -40,8 +41,7 @@ class SelectListFilter(admin.SimpleListFilter):
         # 900 options of a superuser's lists cost more than the rows themselves.
         self.options = mark_safe(
             "\n".join(
-                f'<option value="{escape(str(value))}"'
-                f"{' selected' if str(value) == current else ''}>{escape(str(label))}</option>"
+                option_tag(value, label, str(value) == current)
                 for value, label in self.lookup_choices
             )
         )
